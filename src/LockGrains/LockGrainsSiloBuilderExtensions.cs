@@ -1,0 +1,27 @@
+using LockService.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Orleans.Hosting;
+
+/// <summary>Registers the lock grains on a silo.</summary>
+public static class LockGrainsSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds the lock grains' options (validated at start) and the clock that decides lease expiry. The silo must
+    /// also provide a grain storage named <see cref="LockGrainServices.StorageProviderName"/> and a reminder service.
+    /// </summary>
+    public static ISiloBuilder AddLockGrains(this ISiloBuilder builder, Action<LockGrainOptions>? configure = null)
+    {
+        var options = builder.Services.AddOptions<LockGrainOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LockGrainOptions>, LockGrainOptionsValidator>());
+        builder.Services.TryAddKeyedSingleton(LockGrainServices.ClockKey, TimeProvider.System);
+        return builder;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using LockService.Silo;
+using Orleans.Configuration;
+
+namespace Orleans.Hosting;
+
+/// <summary>Configures a silo as a member of a lock service cluster.</summary>
+public static class LockSiloBuilderExtensions
+{
+    /// <summary>
+    /// Clustering, endpoints, storage and the lock grains from <paramref name="options"/>: ADO.NET on PostgreSQL when
+    /// a connection string is given, otherwise a single-silo development cluster on localhost.
+    /// </summary>
+    public static ISiloBuilder UseLockService(this ISiloBuilder builder, LockSiloOptions options)
+    {
+        builder.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = options.ClusterId;
+            cluster.ServiceId = options.ServiceId;
+        });
+
+        if (options.IsDurable)
+        {
+            builder.UseAdoNetClustering(clustering =>
+            {
+                clustering.Invariant = LockStorageSiloBuilderExtensions.NpgsqlInvariant;
+                clustering.ConnectionString = options.Postgres;
+            });
+            builder.ConfigureEndpoints(ResolveAdvertisedAddress(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+            builder.AddLockPostgresStorage(options.Postgres!);
+        }
+        else
+        {
+            builder.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+            builder.AddLockInMemoryStorage();
+        }
+
+        if (options.SiloName is { Length: > 0 } siloName)
+        {
+            builder.Configure<SiloOptions>(silo => silo.SiloName = siloName);
+        }
+
+        builder.AddLockGrains();
+        return builder;
+    }
+
+    private static IPAddress ResolveAdvertisedAddress(string address)
+    {
+        if (IPAddress.TryParse(address, out var ip))
+        {
+            return ip;
+        }
+
+        // A host name (a compose service name, say): advertise its IPv4 address so peers can dial it.
+        var addresses = Dns.GetHostAddresses(address);
+        return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException($"AdvertisedAddress '{address}' does not resolve to any IP address.");
+    }
+}

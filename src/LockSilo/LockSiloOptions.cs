@@ -1,0 +1,78 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace LockService.Silo;
+
+/// <summary>
+/// How a lock silo joins its cluster. Read from configuration keys of the same names, environment variables with the
+/// <c>LOCKSILO_</c> prefix (<c>LOCKSILO_POSTGRES</c>, <c>LOCKSILO_SILOPORT</c>, ...) and command-line options
+/// (<c>--postgres</c>, <c>--silo-port</c>, <c>--gateway-port</c>, <c>--cluster-id</c>, <c>--service-id</c>, <c>--advertised-address</c>).
+/// </summary>
+public sealed class LockSiloOptions
+{
+    /// <summary>
+    /// Npgsql connection string. When set, clustering, lock state and reminders live in PostgreSQL. When empty the
+    /// silo runs as a single-silo development cluster with nothing durable. Never logged.
+    /// </summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>Port for silo-to-silo traffic.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port clients connect to.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>Name of this deployment; silos with the same cluster id form one cluster.</summary>
+    public string ClusterId { get; set; } = "lock-cluster";
+
+    /// <summary>Name of the service whose state is stored. Keep it stable across deployments, or tokens start over.</summary>
+    public string ServiceId { get; set; } = "lock-service";
+
+    /// <summary>Address other silos and clients use to reach this silo (an IP address or a host name).</summary>
+    public string AdvertisedAddress { get; set; } = IPAddress.Loopback.ToString();
+
+    /// <summary>A name for logs and the membership table; defaults to the host name and silo port.</summary>
+    public string? SiloName { get; set; }
+
+    public bool IsDurable => !string.IsNullOrWhiteSpace(Postgres);
+}
+
+/// <summary>Fails the silo start with a clear message instead of a half-working silo.</summary>
+public sealed class LockSiloOptionsValidator : IValidateOptions<LockSiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LockSiloOptions options)
+    {
+        var failures = new List<string>();
+        if (options.SiloPort is < 1 or > 65535)
+        {
+            failures.Add($"SiloPort must be between 1 and 65535 (was {options.SiloPort}).");
+        }
+
+        if (options.GatewayPort is < 1 or > 65535)
+        {
+            failures.Add($"GatewayPort must be between 1 and 65535 (was {options.GatewayPort}).");
+        }
+
+        if (options.SiloPort == options.GatewayPort)
+        {
+            failures.Add("SiloPort and GatewayPort must differ.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterId))
+        {
+            failures.Add("ClusterId must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ServiceId))
+        {
+            failures.Add("ServiceId must not be empty.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.AdvertisedAddress))
+        {
+            failures.Add("AdvertisedAddress must not be empty.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

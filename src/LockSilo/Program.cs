@@ -1,0 +1,38 @@
+using LockService.Silo;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+var builder = Host.CreateApplicationBuilder();
+builder.Configuration.AddEnvironmentVariables(prefix: "LOCKSILO_");
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--postgres"] = nameof(LockSiloOptions.Postgres),
+    ["--silo-port"] = nameof(LockSiloOptions.SiloPort),
+    ["--gateway-port"] = nameof(LockSiloOptions.GatewayPort),
+    ["--cluster-id"] = nameof(LockSiloOptions.ClusterId),
+    ["--service-id"] = nameof(LockSiloOptions.ServiceId),
+    ["--advertised-address"] = nameof(LockSiloOptions.AdvertisedAddress),
+    ["--silo-name"] = nameof(LockSiloOptions.SiloName),
+});
+
+var options = new LockSiloOptions();
+builder.Configuration.Bind(options);
+var validation = new LockSiloOptionsValidator().Validate(null, options);
+if (validation.Failed)
+{
+    Console.Error.WriteLine($"lock silo: invalid configuration: {validation.FailureMessage}");
+    return 2;
+}
+
+builder.Services.AddSingleton(Options.Create(options));
+builder.Services.AddHostedService<StartupBanner>();
+builder.UseOrleans(silo => silo.UseLockService(options));
+// SIGTERM and Ctrl-C stop the host, and the silo leaves the cluster gracefully: its activations move on.
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+using var host = builder.Build();
+await host.RunAsync();
+return 0;
