@@ -14,7 +14,11 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 {
     internal const string ReaperReminderName = "lease-reaper";
 
-    private readonly IPersistentState<LockState> _state;
+    // The state is loaded by hand rather than through [PersistentState], so that a name that breaks the rules is
+    // refused before it reaches the database (PostgreSQL rejects NUL in text, for one) and a storage error is
+    // reported as a LockStorageException that crosses the wire, not as a driver exception that cannot.
+    private readonly IGrainStorage _storage;
+    private readonly GrainState<LockState> _record = new(new LockState());
     private readonly TimeProvider _clock;
     private readonly LockGrainOptions _options;
     private readonly ILogger<LockGrain> _logger;
@@ -25,12 +29,12 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     private bool _reaperRegistered;
 
     public LockGrain(
-        [PersistentState("lock", LockGrainServices.StorageProviderName)] IPersistentState<LockState> state,
+        [FromKeyedServices(LockGrainServices.StorageProviderName)] IGrainStorage storage,
         [FromKeyedServices(LockGrainServices.ClockKey)] TimeProvider clock,
         IOptions<LockGrainOptions> options,
         ILogger<LockGrain> logger)
     {
-        _state = state;
+        _storage = storage;
         _clock = clock;
         _options = options.Value;
         _logger = logger;
@@ -38,11 +42,21 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
     private string Name => this.GetPrimaryKeyString();
 
+    private LockState Current => _record.State!;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (IsValidName(Name))
+        {
+            await LoadAsync();
+        }
+    }
+
     public async Task<LockResult> TryAcquire(string owner, TimeSpan ttl)
     {
         ValidateCall(owner, ttl);
         var now = _clock.GetUtcNow();
-        var current = _state.State;
+        var current = Current;
 
         if (current.IsHeldAt(now))
         {
@@ -73,7 +87,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     {
         ValidateCall(owner, ttl);
         var now = _clock.GetUtcNow();
-        var current = _state.State;
+        var current = Current;
 
         // A lapsed lease is not revived, even if nobody took the lock since: the holder could not prove it held
         // the lock in the gap, so it must acquire again and get a new token.
@@ -90,7 +104,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         LockArguments.ValidateName(Name);
         LockArguments.ValidateOwner(owner);
         var now = _clock.GetUtcNow();
-        var current = _state.State;
+        var current = Current;
 
         if (current.Holder == owner && current.FencingToken == fencingToken)
         {
@@ -115,7 +129,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     {
         LockArguments.ValidateName(Name);
         var now = _clock.GetUtcNow();
-        var current = _state.State;
+        var current = Current;
         var held = current.IsHeldAt(now);
         return Task.FromResult(new LockDescription(
             Name,
@@ -139,7 +153,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
         _reaperRegistered = true;
         var now = _clock.GetUtcNow();
-        var current = _state.State;
+        var current = Current;
         if (current.IsHeldAt(now))
         {
             return;
@@ -167,7 +181,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
     private async Task<LockResult> ExtendAsync(DateTimeOffset now, TimeSpan ttl)
     {
-        var extended = _state.State.Copy();
+        var extended = Current.Copy();
         extended.ExpiresAt = now + ttl;
         await WriteOrFailClosedAsync(extended, "refresh");
         await EnsureReaperAsync(ttl);
@@ -181,15 +195,15 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     /// </summary>
     private async Task WriteOrFailClosedAsync(LockState next, string operation)
     {
-        var previous = _state.State;
-        _state.State = next;
+        var previous = _record.State;
+        _record.State = next;
         try
         {
-            await _state.WriteStateAsync();
+            await _storage.WriteStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
         }
         catch (Exception exception)
         {
-            _state.State = previous;
+            _record.State = previous;
             LogWriteFailed(exception, Name, operation);
             await ReloadOrDeactivateAsync();
             var reason = exception is InconsistentStateException ? "a storage conflict (another activation wrote first)" : "a storage failure";
@@ -199,11 +213,27 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         }
     }
 
+    private async Task LoadAsync()
+    {
+        try
+        {
+            await _storage.ReadStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
+            _record.State ??= new LockState();
+        }
+        catch (Exception exception)
+        {
+            LogLoadFailed(exception, Name);
+            throw new LockStorageException(
+                $"Lock '{Name}': its state could not be read from storage ({exception.GetType().Name}: {exception.Message}). Nothing was granted; retry later.");
+        }
+    }
+
     private async Task ReloadOrDeactivateAsync()
     {
         try
         {
-            await _state.ReadStateAsync();
+            await _storage.ReadStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
+            _record.State ??= new LockState();
         }
         catch (Exception exception)
         {
@@ -251,6 +281,19 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         }
     }
 
+    private static bool IsValidName(string name)
+    {
+        try
+        {
+            LockArguments.ValidateName(name);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private void ValidateCall(string owner, TimeSpan ttl)
     {
         LockArguments.ValidateName(Name);
@@ -276,6 +319,9 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the {Operation} could not be written; the call fails closed.")]
     private partial void LogWriteFailed(Exception exception, string lockName, string operation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': state could not be loaded from storage.")]
+    private partial void LogLoadFailed(Exception exception, string lockName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': state could not be reloaded after a failed write; deactivating.")]
     private partial void LogReloadFailed(Exception exception, string lockName);

@@ -11,6 +11,8 @@ public static class LockGrainsSiloBuilderExtensions
     /// <summary>
     /// Adds the lock grains' options (validated at start) and the clock that decides lease expiry. The silo must
     /// also provide a grain storage named <see cref="LockGrainServices.StorageProviderName"/> and a reminder service.
+    /// Lock state is stored with the System.Text.Json serializer: rows carry no .NET type names, so renaming or
+    /// moving a class never makes stored locks unreadable.
     /// </summary>
     public static ISiloBuilder AddLockGrains(this ISiloBuilder builder, Action<LockGrainOptions>? configure = null)
     {
@@ -21,6 +23,7 @@ public static class LockGrainsSiloBuilderExtensions
         }
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LockGrainOptions>, LockGrainOptionsValidator>());
+        builder.UseSystemTextJsonGrainStorageSerializer();
         builder.Services.TryAddKeyedSingleton(LockGrainServices.ClockKey, TimeProvider.System);
         return builder;
     }

@@ -9,13 +9,11 @@ public static class LockStorageSiloBuilderExtensions
     public const string NpgsqlInvariant = "Npgsql";
 
     /// <summary>
-    /// Lock state and reminders in PostgreSQL (the schema in <c>sql/</c>), with the System.Text.Json grain storage
-    /// serializer so stored rows carry no .NET type names and survive class renames.
+    /// Lock state and reminders in PostgreSQL (the schema in <c>sql/</c>).
     /// </summary>
     public static ISiloBuilder AddLockPostgresStorage(this ISiloBuilder builder, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        builder.UseSystemTextJsonGrainStorageSerializer();
         builder.AddAdoNetGrainStorage(LockGrainServices.StorageProviderName, options =>
         {
             options.Invariant = NpgsqlInvariant;

@@ -1,0 +1,38 @@
+using LockService.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace LockService.Tests.Infrastructure;
+
+/// <summary>The development configuration: in-memory state and reminders, behind a storage that tests can make fail.</summary>
+public sealed class InMemoryClusterFixture : LockClusterFixture
+{
+    public override string Backend => "in-memory";
+
+    protected override Task ConfigureAsync(TestClusterBuilder builder)
+    {
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        return Task.CompletedTask;
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            UseTestClock(silo);
+            silo.AddMemoryGrainStorage(FaultInjectingGrainStorage.InnerName);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(
+                LockGrainServices.StorageProviderName,
+                (services, _) => new FaultInjectingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(FaultInjectingGrainStorage.InnerName)));
+            silo.UseInMemoryReminderService();
+            silo.AddLockGrains();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class InMemoryClusterCollection : ICollectionFixture<InMemoryClusterFixture>
+{
+    public const string Name = "in-memory cluster";
+}
