@@ -28,8 +28,9 @@ if (validation.Failed)
 }
 
 builder.Services.AddSingleton(Options.Create(options));
-builder.Services.AddHostedService<StartupBanner>();
 builder.UseOrleans(silo => silo.UseLockService(options));
+// Hosted services start in order: registered after the silo, the banner is printed once the silo serves calls.
+builder.Services.AddHostedService<StartupBanner>();
 // SIGTERM and Ctrl-C stop the host, and the silo leaves the cluster gracefully: its activations move on.
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 

@@ -42,6 +42,6 @@ internal sealed partial class StartupBanner(IOptions<LockSiloOptions> options, I
     [LoggerMessage(Level = LogLevel.Information, Message = "Lock silo started: cluster '{ClusterId}', service '{ServiceId}', silo port {SiloPort}, gateway port {GatewayPort}, PostgreSQL {Database}.")]
     private partial void LogDurable(string clusterId, string serviceId, int siloPort, int gatewayPort, string database);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "DEVELOPMENT SILO: no PostgreSQL connection string, so locks live in memory only and NOTHING IS DURABLE. A restart forgets every lock and fencing tokens start again at 1. Pass --postgres (or LOCKSILO_POSTGRES) for production. Silo port {SiloPort}, gateway port {GatewayPort}.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock silo started as a DEVELOPMENT SILO: no PostgreSQL connection string, so locks live in memory only and NOTHING IS DURABLE. A restart forgets every lock and fencing tokens start again at 1. Pass --postgres (or LOCKSILO_POSTGRES) for production. Silo port {SiloPort}, gateway port {GatewayPort}.")]
     private partial void LogDevelopment(int siloPort, int gatewayPort);
 }

@@ -1,0 +1,69 @@
+using LockService.Tests.Infrastructure;
+
+namespace LockService.Tests.Hosting;
+
+/// <summary>The silo program and the client library, as separate processes talking over TCP.</summary>
+public sealed class SiloHostTests
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public async Task A_silo_process_on_a_database_prepared_from_sql_serves_the_card_call_through_both_client_connection_modes()
+    {
+        var database = await TestDatabase.CreateAsync("locks_host");
+        var (clusterId, serviceId) = ($"host-{Guid.NewGuid():N}", $"host-{Guid.NewGuid():N}");
+        await using var silo = SiloProcess.Start(database, clusterId, serviceId);
+        await silo.WaitUntilReadyAsync();
+        Assert.DoesNotContain(database, silo.Output);
+
+        var name = LockNames.Unique("backup");
+        await using (var byGateway = await LockClientHost.StartAsync(o =>
+                     {
+                         o.Gateways.Add(silo.Gateway);
+                         (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
+                     }))
+        {
+            var grainFactory = byGateway.Grains;
+            var result = await grainFactory.GetGrain<ILockGrain>(name).TryAcquire("server-1", Ttl);
+            Assert.Equal(LockOutcome.Granted, result.Outcome);
+        }
+
+        await using (var byMembershipTable = await LockClientHost.StartAsync(o =>
+                     {
+                         o.Postgres = database;
+                         (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
+                     }))
+        {
+            var refused = await byMembershipTable.Grains.GetGrain<ILockGrain>(name).TryAcquire("server-2", Ttl);
+            Assert.Equal(LockOutcome.Busy, refused.Outcome);
+            Assert.Equal("server-1", refused.Holder);
+        }
+
+        silo.Terminate();
+        Assert.Equal(0, await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Without_a_database_the_silo_runs_as_a_development_cluster_and_says_nothing_is_durable()
+    {
+        var (clusterId, serviceId) = ($"dev-{Guid.NewGuid():N}", $"dev-{Guid.NewGuid():N}");
+        await using var silo = SiloProcess.Start(postgres: null, clusterId, serviceId);
+        await silo.WaitUntilReadyAsync();
+        Assert.Contains("NOTHING IS DURABLE", silo.Output);
+
+        await using var client = await LockClientHost.StartAsync(o =>
+        {
+            o.Gateways.Add(silo.Gateway);
+            (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
+        });
+        var result = await client.Grains.GetGrain<ILockGrain>(LockNames.Unique("dev")).TryAcquire("server-1", Ttl);
+        Assert.Equal(LockOutcome.Granted, result.Outcome);
+    }
+
+    [Fact]
+    public async Task An_invalid_client_configuration_names_the_setting()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => LockClientHost.StartAsync(o => o.Gateways.Add("no-port-here")));
+        Assert.Contains("Invalid gateway 'no-port-here'", error.Message);
+    }
+}

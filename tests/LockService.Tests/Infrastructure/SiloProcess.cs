@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace LockService.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>LockSilo</c> process, as an operator runs it. Tests that are about crashes and restarts use these,
+/// because an in-process silo cannot be killed the way a machine dies. Every process is killed on dispose.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    public const string ReadyMessage = "Lock silo started";
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    {
+        _process = process;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+    }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public string Gateway => $"127.0.0.1:{GatewayPort}";
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output => string.Join(Environment.NewLine, _output);
+
+    /// <summary>Starts <c>dotnet LockSilo.dll</c> with the given options (no <c>--postgres</c>: a development silo).</summary>
+    public static SiloProcess Start(string? postgres, string clusterId, string serviceId, int? siloPort = null, int? gatewayPort = null)
+    {
+        var ports = FreePorts.Take(2);
+        var silo = siloPort ?? ports[0];
+        var gateway = gatewayPort ?? ports[1];
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LockSilo.dll"));
+        if (postgres is not null)
+        {
+            start.ArgumentList.Add("--postgres");
+            start.ArgumentList.Add(postgres);
+        }
+
+        foreach (var (option, value) in new[] { ("--silo-port", $"{silo}"), ("--gateway-port", $"{gateway}"), ("--cluster-id", clusterId), ("--service-id", serviceId) })
+        {
+            start.ArgumentList.Add(option);
+            start.ArgumentList.Add(value);
+        }
+
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var handle = new SiloProcess(process, silo, gateway);
+        process.OutputDataReceived += (_, e) => handle.Record(e.Data);
+        process.ErrorDataReceived += (_, e) => handle.Record(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return handle;
+    }
+
+    /// <summary>Waits until the silo has joined its cluster and its gateway accepts clients.</summary>
+    public Task WaitUntilReadyAsync() => WaitForOutputAsync(ReadyMessage);
+
+    public async Task WaitForOutputAsync(string text, TimeSpan? deadline = null)
+    {
+        var until = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(120));
+        while (!_output.Any(line => line.Contains(text, StringComparison.Ordinal)))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"Silo process exited with {_process.ExitCode} before printing '{text}'. Output:\n{Output}");
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"Silo process did not print '{text}' in time. Output:\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL: the process vanishes without a goodbye, like a machine losing power.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>SIGTERM: what an orchestrator sends to stop a silo gracefully.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            Signals.Send(_process.Id, "TERM");
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private void Record(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
+    }
+}
