@@ -27,6 +27,18 @@ public sealed class LockClientOptions
     /// </summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the handle API keeps retrying a call whose outcome is unknown (a time-out or a silo failing over),
+    /// always with the same owner so a grant that did land is found again rather than leaked.
+    /// </summary>
+    public TimeSpan RetryBudget { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Owner identity prefix for locks created without an explicit owner. Default: host name, process id and a random
+    /// part, so two processes on one host never share an owner by accident.
+    /// </summary>
+    public string? OwnerPrefix { get; set; }
+
     /// <summary>Parses <see cref="Gateways"/> into endpoints; throws naming the bad entry.</summary>
     internal IPEndPoint[] ParseGateways()
     {
@@ -75,6 +87,11 @@ public sealed class LockClientOptionsValidator : IValidateOptions<LockClientOpti
         if (string.IsNullOrWhiteSpace(options.ServiceId))
         {
             failures.Add("ServiceId must not be empty.");
+        }
+
+        if (options.RetryBudget < TimeSpan.Zero)
+        {
+            failures.Add($"RetryBudget must not be negative (was {options.RetryBudget}).");
         }
 
         if (options.ResponseTimeout <= TimeSpan.Zero)

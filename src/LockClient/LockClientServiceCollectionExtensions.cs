@@ -12,8 +12,8 @@ public static class LockClientServiceCollectionExtensions
     /// <summary>
     /// Adds an Orleans client connected to a lock cluster, by static gateways or by the ADO.NET membership table on
     /// PostgreSQL. <see cref="IGrainFactory"/> and <see cref="IClusterClient"/> are then available from DI, so
-    /// <c>grainFactory.GetGrain&lt;ILockGrain&gt;("backup").TryAcquire(owner, ttl)</c> works. The client connects when the
-    /// host starts.
+    /// <c>grainFactory.GetGrain&lt;ILockGrain&gt;("backup").TryAcquire(owner, ttl)</c> works, and so does the handle API:
+    /// <see cref="ILockProvider"/>. The client connects when the host starts.
     /// </summary>
     /// <exception cref="OptionsValidationException">The configuration could never connect; the message names the setting.</exception>
     public static IServiceCollection AddLockClient(this IServiceCollection services, Action<LockClientOptions>? configure = null)
@@ -27,6 +27,7 @@ public static class LockClientServiceCollectionExtensions
         }
 
         services.AddSingleton(Options.Options.Create(options));
+        services.AddSingleton<ILockProvider, LockProvider>();
         services.AddOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(cluster =>

@@ -1,3 +1,4 @@
+using Orleans;
 using Orleans.Concurrency;
 
 namespace LockService;
@@ -39,6 +40,36 @@ public interface ILockGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Release")]
     Task<LockResult> Release(string owner, long fencingToken);
+
+    /// <summary>
+    /// Acquires the lock for <paramref name="owner"/>, waiting first come, first served behind earlier waiters for
+    /// at most <paramref name="timeout"/>. The grain hands the lock over when the holder releases or its lease
+    /// expires, and the grant is durable before this call returns it. Returns <see cref="LockOutcome.Busy"/> when the
+    /// wait timed out. Waiting does not block other calls to the lock.
+    /// </summary>
+    /// <param name="owner">Identity of the caller; use one owner per acquisition attempt.</param>
+    /// <param name="ttl">Lease length of the grant.</param>
+    /// <param name="timeout">How long to wait, at most <see cref="LockArguments.MaxWaitPerCall"/>; longer waits call again.</param>
+    /// <param name="cancellationToken">Cancels the wait; the caller should then call <see cref="Abandon"/>.</param>
+    /// <exception cref="LockQueueFullException">The lock's wait queue is at its configured bound.</exception>
+    [Alias("Acquire")]
+    [AlwaysInterleave]
+    [ResponseTimeout("00:35:00")]
+    Task<LockResult> Acquire(string owner, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives up an acquisition attempt of <paramref name="owner"/>: removes it from the wait queue and, if the lock
+    /// was granted to it in the meantime (a grant whose answer was lost), releases that grant. Idempotent.
+    /// </summary>
+    [Alias("Abandon")]
+    Task<LockResult> Abandon(string owner);
+
+    /// <summary>
+    /// Operator break-glass: ends the current lease whoever holds it. The next grant gets a larger fencing token and
+    /// the old holder's next refresh is refused.
+    /// </summary>
+    [Alias("ForceRelease")]
+    Task<LockResult> ForceRelease();
 
     /// <summary>Reads the lock's current state without writing anything.</summary>
     [Alias("Describe")]

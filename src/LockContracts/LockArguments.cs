@@ -9,6 +9,21 @@ public static class LockArguments
     /// <summary>Longest accepted lock name or owner, in UTF-16 characters.</summary>
     public const int MaxLength = 256;
 
+    /// <summary>
+    /// Longest single wait call. Longer waits are made of several calls (the client library does this), so a
+    /// response is never held open for longer than the call's response timeout allows.
+    /// </summary>
+    public static readonly TimeSpan MaxWaitPerCall = TimeSpan.FromMinutes(30);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless 0 &lt;= <paramref name="timeout"/> &lt;= <see cref="MaxWaitPerCall"/>.</summary>
+    public static void ValidateWait(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero || timeout > MaxWaitPerCall)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"Invalid timeout: a single wait must be between 0 and {MaxWaitPerCall} (was {timeout}).");
+        }
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the broken rule when <paramref name="name"/> is not a valid lock name.</summary>
     public static void ValidateName(string? name) => ValidateIdentifier(name, "lock name", "name");
 

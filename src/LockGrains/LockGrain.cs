@@ -9,11 +9,14 @@ namespace LockService.Grains;
 /// One lock name. Orleans' turn-based execution means one call at a time mutates <see cref="LockState"/>, so the
 /// lease rules below need no further synchronisation; durability and fencing are what this class adds.
 /// </summary>
+/// <remarks>
+/// Every state change goes through <see cref="WriteOrFailClosedAsync"/>: it becomes visible only after storage has
+/// accepted it. The only call that interleaves is <see cref="Acquire"/> (waiting must not block the lock), and it
+/// never writes: grants to waiters happen in ordinary turns (see LockGrain.Waiting.cs).
+/// </remarks>
 [GrainType("lock")]
 public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 {
-    internal const string ReaperReminderName = "lease-reaper";
-
     // The state is loaded by hand rather than through [PersistentState], so that a name that breaks the rules is
     // refused before it reaches the database (PostgreSQL rejects NUL in text, for one) and a storage error is
     // reported as a LockStorageException that crosses the wire, not as a driver exception that cannot.
@@ -22,11 +25,6 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     private readonly TimeProvider _clock;
     private readonly LockGrainOptions _options;
     private readonly ILogger<LockGrain> _logger;
-
-    // Whether this activation knows the housekeeping reminder to be registered. A fresh activation does not know,
-    // so its first grant registers once more (one write per activation, not per call); the tick, which only
-    // fires while a reminder exists, sets it and unregisters lazily once the lock is free.
-    private bool _reaperRegistered;
 
     public LockGrain(
         [FromKeyedServices(LockGrainServices.StorageProviderName)] IGrainStorage storage,
@@ -69,16 +67,16 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             return await ExtendAsync(now, ttl);
         }
 
-        // Free, or the lease expired: a new grant with the next token. checked(): a wrapped token would be reused.
-        var granted = current.Copy();
-        granted.Holder = owner;
-        granted.LastHolder = owner;
-        granted.FencingToken = checked(current.FencingToken + 1);
-        granted.AcquiredAt = now;
-        granted.ExpiresAt = now + ttl;
-        await WriteOrFailClosedAsync(granted, "grant");
-        LogGranted(Name, owner, granted.FencingToken, granted.ExpiresAt.Value);
+        if (_waiters.Head is { } next && next.Owner != owner)
+        {
+            // Free, but others queued first: fairness says the head of the queue gets it, not the caller who tried.
+            var handedOver = await GrantToWaiterAsync(next, current, now);
+            return Result(LockOutcome.Busy, handedOver);
+        }
 
+        var granted = NewGrant(current, owner, ttl, now);
+        await WriteOrFailClosedAsync(granted, "grant");
+        LogGranted(Name, owner, granted.FencingToken, granted.ExpiresAt!.Value);
         await EnsureReaperAsync(ttl);
         return Result(LockOutcome.Granted, granted);
     }
@@ -108,21 +106,32 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
         if (current.Holder == owner && current.FencingToken == fencingToken)
         {
-            var released = current.Copy();
-            released.Holder = null;
-            released.AcquiredAt = null;
-            released.ExpiresAt = null;
-            await WriteOrFailClosedAsync(released, "release");
+            var after = await EndLeaseAsync(current, now, "release");
             LogReleased(Name, owner, fencingToken);
-            return Result(LockOutcome.Released, released);
+            return Result(LockOutcome.Released, after);
         }
 
-        if (current.Holder is null && current.LastHolder == owner && current.FencingToken == fencingToken)
+        if (current.LastHolder == owner && current.FencingToken == fencingToken && current.Holder is null)
         {
             return Result(LockOutcome.AlreadyReleased, current);
         }
 
         return Result(LockOutcome.NotHolder, current, now);
+    }
+
+    public async Task<LockResult> ForceRelease()
+    {
+        LockArguments.ValidateName(Name);
+        var now = _clock.GetUtcNow();
+        var current = Current;
+        if (current.Holder is null)
+        {
+            return Result(LockOutcome.AlreadyReleased, current);
+        }
+
+        var after = await EndLeaseAsync(current, now, "forced release");
+        LogForceReleased(Name, current.Holder, current.FencingToken);
+        return Result(LockOutcome.Released, after);
     }
 
     public Task<LockDescription> Describe()
@@ -137,46 +146,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             current.FencingToken,
             held ? current.AcquiredAt : null,
             held ? current.ExpiresAt : null,
-            WaitingCount: 0));
-    }
-
-    /// <summary>
-    /// Housekeeping only: clears an expired lease durably so the stored state tells the truth even if nobody calls
-    /// again. Every call already treats an expired lease as free, so a late or missed tick is harmless.
-    /// </summary>
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != ReaperReminderName)
-        {
-            return;
-        }
-
-        _reaperRegistered = true;
-        var now = _clock.GetUtcNow();
-        var current = Current;
-        if (current.IsHeldAt(now))
-        {
-            return;
-        }
-
-        if (current.IsExpiredAt(now))
-        {
-            var reaped = current.Copy();
-            reaped.Holder = null;
-            reaped.AcquiredAt = null;
-            reaped.ExpiresAt = null;
-            try
-            {
-                await WriteOrFailClosedAsync(reaped, "reap");
-                LogReaped(Name, current.Holder!, current.FencingToken);
-            }
-            catch (LockStorageException)
-            {
-                return; // Logged already; the next tick tries again.
-            }
-        }
-
-        await UnregisterReaperAsync();
+            _waiters.Count));
     }
 
     private async Task<LockResult> ExtendAsync(DateTimeOffset now, TimeSpan ttl)
@@ -186,6 +156,37 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         await WriteOrFailClosedAsync(extended, "refresh");
         await EnsureReaperAsync(ttl);
         return Result(LockOutcome.Renewed, extended);
+    }
+
+    /// <summary>
+    /// Ends the current lease: hands the lock to the first waiter in the same durable write (so a handoff costs one
+    /// write, not two), or leaves it free. The row is kept either way, so the fencing token survives.
+    /// </summary>
+    private async Task<LockState> EndLeaseAsync(LockState current, DateTimeOffset now, string operation)
+    {
+        if (_waiters.Head is { } next)
+        {
+            return await GrantToWaiterAsync(next, current, now);
+        }
+
+        var released = current.Copy();
+        released.Holder = null;
+        released.AcquiredAt = null;
+        released.ExpiresAt = null;
+        await WriteOrFailClosedAsync(released, operation);
+        return released;
+    }
+
+    /// <summary>The next grant: the next token (checked: a wrapped token would be reused), a fresh lease.</summary>
+    private static LockState NewGrant(LockState current, string owner, TimeSpan ttl, DateTimeOffset now)
+    {
+        var granted = current.Copy();
+        granted.Holder = owner;
+        granted.LastHolder = owner;
+        granted.FencingToken = checked(current.FencingToken + 1);
+        granted.AcquiredAt = now;
+        granted.ExpiresAt = now + ttl;
+        return granted;
     }
 
     /// <summary>
@@ -243,44 +244,6 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         }
     }
 
-    private async Task EnsureReaperAsync(TimeSpan ttl)
-    {
-        if (_reaperRegistered)
-        {
-            return;
-        }
-
-        try
-        {
-            // First tick just after this lease would end; the period is the floor Orleans allows.
-            await this.RegisterOrUpdateReminder(ReaperReminderName, ttl + TimeSpan.FromSeconds(1), _options.ReaperPeriod);
-            _reaperRegistered = true;
-        }
-        catch (Exception exception)
-        {
-            // The grant is already durable and expiry is checked on every call, so only housekeeping is delayed.
-            LogReaperRegistrationFailed(exception, Name);
-        }
-    }
-
-    private async Task UnregisterReaperAsync()
-    {
-        try
-        {
-            var reminder = await this.GetReminder(ReaperReminderName);
-            if (reminder is not null)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _reaperRegistered = false;
-        }
-        catch (Exception exception)
-        {
-            LogReaperUnregistrationFailed(exception, Name);
-        }
-    }
-
     private static bool IsValidName(string name)
     {
         try
@@ -314,8 +277,8 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     [LoggerMessage(Level = LogLevel.Debug, Message = "Lock '{LockName}' released by '{Owner}' (fencing token {FencingToken}).")]
     private partial void LogReleased(string lockName, string owner, long fencingToken);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Lock '{LockName}': expired lease of '{Owner}' (fencing token {FencingToken}) reaped.")]
-    private partial void LogReaped(string lockName, string owner, long fencingToken);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': lease of '{Owner}' (fencing token {FencingToken}) ended by a forced release.")]
+    private partial void LogForceReleased(string lockName, string owner, long fencingToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the {Operation} could not be written; the call fails closed.")]
     private partial void LogWriteFailed(Exception exception, string lockName, string operation);
@@ -325,10 +288,4 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': state could not be reloaded after a failed write; deactivating.")]
     private partial void LogReloadFailed(Exception exception, string lockName);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the expiry reminder could not be registered; expired leases are still refused on every call.")]
-    private partial void LogReaperRegistrationFailed(Exception exception, string lockName);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the expiry reminder could not be unregistered; the next tick tries again.")]
-    private partial void LogReaperUnregistrationFailed(Exception exception, string lockName);
 }

@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LockService.Client;
+
+/// <summary>The <see cref="ILockProvider"/> over an Orleans client connected to a lock cluster.</summary>
+public sealed class LockProvider : ILockProvider
+{
+    private readonly IGrainFactory _grains;
+    private readonly LockClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _ownerPrefix;
+    private long _acquisitions;
+
+    /// <summary>Creates the provider over <paramref name="grains"/>; usually resolved from DI after <c>AddLockClient</c>.</summary>
+    public LockProvider(IGrainFactory grains, IOptions<LockClientOptions> options, ILogger<LockProvider>? logger = null)
+    {
+        _grains = grains;
+        _options = options.Value;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _ownerPrefix = _options.OwnerPrefix ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+    }
+
+    /// <inheritdoc />
+    public DistributedLock CreateLock(string name, LockOptions? options = null)
+    {
+        LockArguments.ValidateName(name);
+        options ??= new LockOptions();
+        options.Validate();
+        return new DistributedLock(name, options, this);
+    }
+
+    internal ILockGrain Grain(string name) => _grains.GetGrain<ILockGrain>(name);
+
+    internal LockClientOptions ClientOptions => _options;
+
+    internal ILogger Logger => _logger;
+
+    internal string NextOwner(LockOptions options) =>
+        options.Owner ?? $"{_ownerPrefix}:{Interlocked.Increment(ref _acquisitions)}";
+}

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+
+namespace LockService.Client;
+
+/// <summary>
+/// Retries calls whose outcome is unknown: a time-out, a silo that went away mid-call, a storage write that failed
+/// closed. The lock calls are safe to repeat with the same owner (a grant that landed is found again, a release
+/// that landed answers "already released"), which is what makes the retry correct rather than merely hopeful.
+/// </summary>
+internal static class UnknownOutcome
+{
+    public static bool IsRetriable(Exception exception) =>
+        exception is TimeoutException or LockStorageException or OrleansException && exception is not LockQueueFullException;
+
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan budget, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception exception) when (IsRetriable(exception) && Stopwatch.GetElapsedTime(started) + delay < budget)
+            {
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using Microsoft.Extensions.Logging;
+
+namespace LockService.Grains;
+
+/// <summary>
+/// Fair waiting: callers queue in the grain, first come, first served, and the grain pushes the lock to the head of
+/// the queue when the lease ends, instead of every waiter polling.
+/// </summary>
+/// <remarks>
+/// <see cref="Acquire"/> is the only interleaving call: it parks a waiter and awaits its outcome, so the lock keeps
+/// serving everyone else meanwhile. It never writes state itself; it only touches the in-memory queue, in code
+/// without awaits, so interleaving cannot tear anything. Grants are written in ordinary turns (release, expiry
+/// check, try-acquire) and completed to the waiter only after the write succeeded.
+/// </remarks>
+public sealed partial class LockGrain
+{
+    private readonly WaitQueue _waiters = new();
+
+    // One timer for "check the queue": fired at once when a waiter arrives at a free lock, and while waiters wait
+    // for a held lock, at the lease's end (at most every ExpiryCheckInterval, since the lock clock may be moved).
+    private IGrainTimer? _queueTimer;
+
+    public async Task<LockResult> Acquire(string owner, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ValidateCall(owner, ttl);
+        LockArguments.ValidateWait(timeout);
+        var now = _clock.GetUtcNow();
+        var current = Current;
+
+        if (current.IsHeldAt(now) && current.Holder == owner)
+        {
+            // A retried wait whose grant already landed: the grant is found again, not leaked.
+            return Result(LockOutcome.Granted, current);
+        }
+
+        if (!_waiters.TryGet(owner, out var waiter))
+        {
+            if (_waiters.Count >= _options.MaxWaiters)
+            {
+                throw new LockQueueFullException(
+                    $"Lock '{Name}': {_waiters.Count} callers are already waiting, the most this silo allows (LockGrainOptions.MaxWaiters = {_options.MaxWaiters}). Try again later.");
+            }
+
+            waiter = _waiters.Enqueue(owner, ttl);
+        }
+
+        ScheduleQueueCheck(TimeSpan.Zero);
+
+        // The wait is measured in real time: it is the caller's patience, not a lease.
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            var gaveUp = Task.Delay(timeout, stopWaiting.Token);
+            if (await Task.WhenAny(waiter.Outcome.Task, gaveUp) == waiter.Outcome.Task || waiter.Granting)
+            {
+                // Granted, or the grant is being written right now: its outcome is this caller's answer either way.
+                return await waiter.Outcome.Task ?? Result(LockOutcome.Busy, Current, _clock.GetUtcNow());
+            }
+        }
+        finally
+        {
+            stopWaiting.Cancel();
+        }
+
+        _waiters.Remove(waiter);
+        waiter.Outcome.TrySetResult(null);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Result(LockOutcome.Busy, Current, _clock.GetUtcNow());
+    }
+
+    public async Task<LockResult> Abandon(string owner)
+    {
+        LockArguments.ValidateName(Name);
+        LockArguments.ValidateOwner(owner);
+        if (_waiters.TryGet(owner, out var waiter))
+        {
+            // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
+            _waiters.Remove(waiter);
+            waiter.Outcome.TrySetResult(null);
+        }
+
+        var now = _clock.GetUtcNow();
+        var current = Current;
+        if (current.Holder == owner)
+        {
+            // Granted, but the answer never reached the caller, who has given up: hand it on rather than let it idle.
+            var after = await EndLeaseAsync(current, now, "abandon");
+            return Result(LockOutcome.Released, after);
+        }
+
+        return Result(LockOutcome.AlreadyReleased, current, now);
+    }
+
+    /// <summary>
+    /// Grants the lock to <paramref name="waiter"/> with the lease that <paramref name="current"/> held ending in the
+    /// same write. The waiter learns of the grant only after it is durable; on failure it gets the storage error.
+    /// </summary>
+    private async Task<LockState> GrantToWaiterAsync(Waiter waiter, LockState current, DateTimeOffset now)
+    {
+        var granted = NewGrant(current, waiter.Owner, waiter.Ttl, now);
+        waiter.Granting = true;
+        try
+        {
+            await WriteOrFailClosedAsync(granted, "handoff");
+        }
+        catch (LockStorageException exception)
+        {
+            waiter.Granting = false;
+            _waiters.Remove(waiter);
+            waiter.Outcome.TrySetException(exception);
+            throw;
+        }
+
+        _waiters.Remove(waiter);
+        waiter.Outcome.TrySetResult(Result(LockOutcome.Granted, granted));
+        LogHandedOver(Name, waiter.Owner, granted.FencingToken, _waiters.Count);
+        await EnsureReaperAsync(waiter.Ttl);
+        if (_waiters.Count > 0)
+        {
+            ScheduleQueueCheck(TimeUntilExpiry(granted, now));
+        }
+
+        return granted;
+    }
+
+    private async Task CheckQueueAsync()
+    {
+        if (_waiters.Head is not { } next)
+        {
+            return;
+        }
+
+        var now = _clock.GetUtcNow();
+        var current = Current;
+        if (current.IsHeldAt(now))
+        {
+            ScheduleQueueCheck(TimeUntilExpiry(current, now));
+            return;
+        }
+
+        try
+        {
+            await GrantToWaiterAsync(next, current, now);
+        }
+        catch (LockStorageException)
+        {
+            // That waiter got the error; give the others their chance shortly.
+            ScheduleQueueCheck(_options.ExpiryCheckInterval);
+        }
+    }
+
+    private TimeSpan TimeUntilExpiry(LockState state, DateTimeOffset now)
+    {
+        var remaining = (state.ExpiresAt ?? now) - now;
+        return remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining > _options.ExpiryCheckInterval ? _options.ExpiryCheckInterval : remaining;
+    }
+
+    private void ScheduleQueueCheck(TimeSpan dueTime)
+    {
+        if (_queueTimer is null)
+        {
+            // Not interleaving: the check runs as an ordinary turn, so its grant cannot overlap any other write.
+            _queueTimer = this.RegisterGrainTimer(CheckQueueAsync, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { Interleave = false });
+        }
+        else
+        {
+            _queueTimer.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Lock '{LockName}' handed to waiter '{Owner}' with fencing token {FencingToken}; {Waiting} still waiting.")]
+    private partial void LogHandedOver(string lockName, string owner, long fencingToken, int waiting);
+}
