@@ -1,4 +1,6 @@
+using LockService.Client;
 using LockService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LockService.Tests.Hosting;
 
@@ -58,6 +60,27 @@ public sealed class SiloHostTests
         });
         var result = await client.Grains.GetGrain<ILockGrain>(LockNames.Unique("dev")).TryAcquire("server-1", Ttl);
         Assert.Equal(LockOutcome.Granted, result.Outcome);
+    }
+
+    [Fact]
+    public async Task A_handle_is_lost_when_the_cluster_becomes_unreachable()
+    {
+        var (clusterId, serviceId) = ($"gone-{Guid.NewGuid():N}", $"gone-{Guid.NewGuid():N}");
+        await using var silo = SiloProcess.Start(postgres: null, clusterId, serviceId);
+        await silo.WaitUntilReadyAsync();
+        await using var client = await LockClientHost.StartAsync(o =>
+        {
+            o.Gateways.Add(silo.Gateway);
+            (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
+        });
+        var locks = client.Services.GetRequiredService<ILockProvider>();
+        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(3), RenewInterval = TimeSpan.FromMilliseconds(500) };
+        await using var handle = (await locks.CreateLock(LockNames.Unique("unreachable"), options).TryAcquireAsync())!;
+
+        silo.Kill();
+
+        // Nothing can confirm the lease any more: the local deadline (3 s after the last confirmed refresh was sent) passes.
+        await Eventually.ReturnsAsync(() => Task.FromResult(handle.HandleLostToken.IsCancellationRequested), lost => lost, "the handle to be lost");
     }
 
     [Fact]

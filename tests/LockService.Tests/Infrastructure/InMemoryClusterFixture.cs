@@ -8,6 +8,9 @@ namespace LockService.Tests.Infrastructure;
 /// <summary>The development configuration: in-memory state and reminders, behind a storage that tests can make fail.</summary>
 public sealed class InMemoryClusterFixture : LockClusterFixture
 {
+    /// <summary>A small wait-queue bound, so the bound itself can be tested without 10,000 calls.</summary>
+    public const int MaxWaiters = 1000;
+
     public override string Backend => "in-memory";
 
     protected override Task ConfigureAsync(TestClusterBuilder builder)
@@ -26,7 +29,7 @@ public sealed class InMemoryClusterFixture : LockClusterFixture
                 LockGrainServices.StorageProviderName,
                 (services, _) => new FaultInjectingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(FaultInjectingGrainStorage.InnerName)));
             silo.UseInMemoryReminderService();
-            silo.AddLockGrains();
+            silo.AddLockGrains(options => options.MaxWaiters = MaxWaiters);
         }
     }
 }
