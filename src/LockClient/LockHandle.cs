@@ -75,6 +75,31 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
         return await _keeper.RefreshAsync(ttl, cancellationToken);
     }
 
+    /// <summary>
+    /// Stops renewing and leaves the lock held for <paramref name="holdFor"/> more, by the server's lease, instead of
+    /// releasing it now: a job that finished early still blocks the same job elsewhere for its guard time (ShedLock's
+    /// lock-at-least-for). With a zero or negative <paramref name="holdFor"/> this releases at once.
+    /// </summary>
+    /// <returns>False when the lease was already lost; nothing is held then.</returns>
+    public async ValueTask<bool> ReleaseAfterAsync(TimeSpan holdFor)
+    {
+        if (holdFor <= TimeSpan.Zero)
+        {
+            await DisposeAsync();
+            return !_keeper.LostToken.IsCancellationRequested;
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var held = await UnknownOutcome.RetryAsync(() => _keeper.RefreshAsync(holdFor, CancellationToken.None), _provider.ClientOptions.RetryBudget);
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            GC.SuppressFinalize(this);
+            _keeper.Stop();
+        }
+
+        return held;
+    }
+
     /// <summary>Stops renewing and releases the lock. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {

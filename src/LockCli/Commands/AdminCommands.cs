@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace LockService.Cli.Commands;
+
+/// <summary><c>lockctl status | acquire | release</c>: for operators and for scripts that hold a lock across several commands.</summary>
+internal static class AdminCommands
+{
+    private static readonly Argument<string> Name = new("name") { Description = "The lock's name." };
+
+    private static readonly Option<bool> Json = new("--json") { Description = "Print JSON." };
+
+    private static readonly Option<string?> Owner = new("--owner") { Description = "Owner identity (default: the host name, the same for acquire and release)." };
+
+    public static Command Status()
+    {
+        var command = new Command("status", "Show a lock's holder, fencing token, acquisition and expiry times, and waiting count.") { Name, Json };
+        command.SetAction(async (parse, _) =>
+        {
+            var name = ValidName(parse);
+            await using var connection = await GlobalOptions.ConnectAsync(parse);
+            var state = await connection.Grains.GetGrain<ILockGrain>(name).Describe();
+            if (parse.GetValue(Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["name"] = state.LockName,
+                    ["held"] = state.IsHeld,
+                    ["holder"] = state.Holder,
+                    ["fencingToken"] = state.FencingToken,
+                    ["acquiredAt"] = state.AcquiredAt,
+                    ["expiresAt"] = state.ExpiresAt,
+                    ["waiting"] = state.WaitingCount,
+                }));
+            }
+            else if (state.IsHeld)
+            {
+                Console.WriteLine($"lock '{name}': held by {state.Holder}, fencing token {state.FencingToken}, acquired {state.AcquiredAt:u}, expires {state.ExpiresAt:u}, {state.WaitingCount} waiting");
+            }
+            else
+            {
+                Console.WriteLine($"lock '{name}': free, last fencing token {state.FencingToken}, {state.WaitingCount} waiting");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Acquire()
+    {
+        var ttl = new Option<TimeSpan>("--ttl")
+        {
+            Description = "Lease length; nothing renews it, so choose it long enough or release explicitly (default 5m).",
+            DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
+            CustomParser = DurationOption.Parse("--ttl"),
+        };
+        var wait = new Option<TimeSpan>("--wait")
+        {
+            Description = "How long to wait in the lock's queue (default 0), at most 30m per call.",
+            DefaultValueFactory = _ => TimeSpan.Zero,
+            CustomParser = DurationOption.Parse("--wait", allowZero: true),
+        };
+        var command = new Command("acquire", "Acquire a lock and print its fencing token; release it later with 'lockctl release NAME --token N'.") { Name, ttl, wait, Owner, Json };
+        command.SetAction(async (parse, _) =>
+        {
+            var name = ValidName(parse);
+            var owner = OwnerOf(parse);
+            var lease = parse.GetValue(ttl);
+            var patience = parse.GetValue(wait);
+            Cli.Validate(() => { LockArguments.ValidateWait(patience); return 0; });
+            await using var connection = await GlobalOptions.ConnectAsync(parse);
+            var grain = connection.Grains.GetGrain<ILockGrain>(name);
+            var result = patience == TimeSpan.Zero ? await grain.TryAcquire(owner, lease) : await grain.Acquire(owner, lease, patience);
+            if (!result.Acquired)
+            {
+                Cli.Error($"lock '{name}' is held by {result.Holder ?? "another owner"}; not acquired.");
+                return ExitCodes.Busy;
+            }
+
+            Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner) : result.FencingToken.ToString(CultureInfo.InvariantCulture));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    public static Command Release()
+    {
+        var token = new Option<long?>("--token") { Description = "The fencing token 'lockctl acquire' printed." };
+        var force = new Option<bool>("--force") { Description = "Operator break-glass: end the lease whoever holds it. The old holder's next refresh is refused." };
+        var command = new Command("release", "Release a lock acquired with 'lockctl acquire' (--token), or end any holder's lease (--force).") { Name, token, force, Owner, Json };
+        command.Validators.Add(result =>
+        {
+            var hasToken = result.GetResult(token) is not null;
+            var forced = result.GetResult(force) is not null;
+            if (hasToken == forced)
+            {
+                result.AddError("release needs exactly one of --token N (your own lock) or --force (break-glass).");
+            }
+        });
+        command.SetAction(async (parse, _) =>
+        {
+            var name = ValidName(parse);
+            var owner = OwnerOf(parse);
+            await using var connection = await GlobalOptions.ConnectAsync(parse);
+            var grain = connection.Grains.GetGrain<ILockGrain>(name);
+            var result = parse.GetValue(force) ? await grain.ForceRelease() : await grain.Release(owner, parse.GetValue(token)!.Value);
+            Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner) : $"lock '{name}': {result.Outcome}");
+            return result.Outcome is LockOutcome.Released or LockOutcome.AlreadyReleased ? ExitCodes.Success : 1;
+        });
+        return command;
+    }
+
+    private static string ValidName(ParseResult parse)
+    {
+        var name = parse.GetValue(Name)!;
+        return Cli.Validate(() => { LockArguments.ValidateName(name); return name; });
+    }
+
+    private static string OwnerOf(ParseResult parse)
+    {
+        var owner = parse.GetValue(Owner) ?? Environment.MachineName;
+        return Cli.Validate(() => { LockArguments.ValidateOwner(owner); return owner; });
+    }
+
+    private static string ResultJson(LockResult result, string owner) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["name"] = result.LockName,
+        ["outcome"] = result.Outcome.ToString(),
+        ["owner"] = owner,
+        ["holder"] = result.Holder,
+        ["fencingToken"] = result.FencingToken,
+        ["acquiredAt"] = result.AcquiredAt,
+        ["expiresAt"] = result.ExpiresAt,
+    });
+}

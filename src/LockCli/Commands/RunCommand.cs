@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using LockService.Client;
+
+namespace LockService.Cli.Commands;
+
+/// <summary><c>lockctl run NAME [options] -- COMMAND [ARGS...]</c>: the cron-job wrapper.</summary>
+internal static class RunCommand
+{
+    private static readonly Argument<string> Name = new("name") { Description = "The lock's name." };
+
+    private static readonly Argument<string[]> Command = new("command")
+    {
+        Description = "The command and its arguments (after --).",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private static readonly Option<TimeSpan> Ttl = new("--ttl")
+    {
+        Description = "Lease length, renewed in the background while the command runs (default 30s).",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
+        CustomParser = DurationOption.Parse("--ttl"),
+    };
+
+    private static readonly Option<TimeSpan> Wait = new("--wait")
+    {
+        Description = "How long to wait in the lock's queue: 0 (default: give up at once), a duration, or 'forever'.",
+        DefaultValueFactory = _ => TimeSpan.Zero,
+        CustomParser = DurationOption.ParseOrForever("--wait"),
+    };
+
+    private static readonly Option<TimeSpan> GuardTime = new("--guard-time")
+    {
+        Description = "Keep the lock held at least this long from acquisition, even if the command ends sooner (by the server's lease).",
+        DefaultValueFactory = _ => TimeSpan.Zero,
+        CustomParser = DurationOption.Parse("--guard-time", allowZero: true),
+    };
+
+    private static readonly Option<string?> Owner = new("--owner") { Description = "Owner identity to acquire as (default: NODE:pid:random)." };
+
+    private static readonly Option<string?> Node = new("--node") { Description = "Node name used in the default owner (default: host name)." };
+
+    private static readonly Option<bool> Shell = new("--shell") { Description = "Run COMMAND through /bin/sh -c." };
+
+    private static readonly Option<int> BusyExitCode = new("--busy-exit-code")
+    {
+        Description = $"Exit code when the lock is held elsewhere and the command did not run (default {ExitCodes.Busy}).",
+        DefaultValueFactory = _ => ExitCodes.Busy,
+    };
+
+    private static readonly Option<string> OnLost = new("--on-lost")
+    {
+        Description = "When the lock is lost while the command runs: kill (default: SIGTERM the command's process group, SIGKILL after --kill-grace) or ignore.",
+        DefaultValueFactory = _ => "kill",
+    };
+
+    private static readonly Option<TimeSpan> KillGrace = new("--kill-grace")
+    {
+        Description = "Time between SIGTERM and SIGKILL when the lock is lost (default 10s).",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+        CustomParser = DurationOption.Parse("--kill-grace", allowZero: true),
+    };
+
+    public static Command Create()
+    {
+        OnLost.AcceptOnlyFromAmong("kill", "ignore");
+        BusyExitCode.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 255)
+            {
+                result.AddError("invalid --busy-exit-code: it must be between 0 and 255.");
+            }
+        });
+        var command = new Command("run", "Run a command while holding a lock; exit 75 at once if someone else holds it.")
+        {
+            Name, Command, Ttl, Wait, GuardTime, Owner, Node, Shell, BusyExitCode, OnLost, KillGrace,
+        };
+        command.SetAction((parse, _) => RunAsync(parse));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse)
+    {
+        var name = parse.GetValue(Name)!;
+        var arguments = parse.GetValue(Command)!;
+        var guardTime = parse.GetValue(GuardTime);
+        var killOnLost = parse.GetValue(OnLost) == "kill";
+        var owner = parse.GetValue(Owner)
+            ?? $"{parse.GetValue(Node) ?? Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+        var options = Cli.Validate(() => new LockOptions { Ttl = parse.GetValue(Ttl), Owner = owner });
+        Cli.Validate(() => { LockArguments.ValidateName(name); return name; });
+
+        await using var connection = await GlobalOptions.ConnectAsync(parse);
+        var locks = connection.Locks;
+
+        // Ctrl-C or SIGTERM while waiting stops the wait; once the command runs, they are forwarded to it instead.
+        using var interrupted = new CancellationTokenSource();
+        ChildProcess? child = null;
+        var exitSignal = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            exitSignal = context.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, PosixSignal.SIGHUP => 1, _ => 3 };
+            if (child is { } running)
+            {
+                running.Signal((PosixSignalNumber)exitSignal);
+            }
+            else
+            {
+                interrupted.Cancel();
+            }
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+
+        LockHandle? handle;
+        try
+        {
+            handle = await locks.CreateLock(name, options).TryAcquireAsync(parse.GetValue(Wait), interrupted.Token);
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            Cli.Error($"interrupted while waiting for lock '{name}'; the command did not run.");
+            return 128 + exitSignal;
+        }
+
+        if (handle is null)
+        {
+            var state = await connection.Grains.GetGrain<ILockGrain>(name).Describe();
+            Cli.Error($"lock '{name}' is held by {state.Holder ?? "another owner"} (fencing token {state.FencingToken}); the command did not run.");
+            return parse.GetValue(BusyExitCode);
+        }
+
+        var acquired = Stopwatch.GetTimestamp();
+        var lost = 0;
+        await using (handle)
+        {
+            try
+            {
+                child = ChildProcess.Start(arguments, parse.GetValue(Shell), new Dictionary<string, string>
+                {
+                    ["LOCK_NAME"] = name,
+                    ["LOCK_OWNER"] = handle.Owner,
+                    ["LOCK_FENCING_TOKEN"] = handle.FencingToken.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                });
+            }
+            catch (Win32Exception exception)
+            {
+                Cli.Error($"cannot run '{arguments[0]}': {exception.Message}");
+                return ExitCodes.CommandNotFound;
+            }
+
+            using var onLost = handle.HandleLostToken.Register(() =>
+            {
+                Interlocked.Exchange(ref lost, 1);
+                if (!killOnLost)
+                {
+                    Cli.Error($"lost lock '{name}' (fencing token {handle.FencingToken}) while the command runs; --on-lost ignore: letting it finish.");
+                    return;
+                }
+
+                var grace = parse.GetValue(KillGrace);
+                Cli.Error($"lost lock '{name}' (fencing token {handle.FencingToken}) while the command runs; sending SIGTERM to it, SIGKILL in {Durations.Describe(grace)}.");
+                child.Signal(PosixSignalNumber.Terminate);
+                _ = Task.Delay(grace).ContinueWith(_ => child.Signal(PosixSignalNumber.Kill), TaskScheduler.Default);
+            });
+
+            var exitCode = await child.WaitForExitAsync();
+            child.Dispose();
+            if (Volatile.Read(ref lost) != 0)
+            {
+                return killOnLost ? ExitCodes.LockLost : exitCode;
+            }
+
+            // Guard time: the lease, not this process, keeps the lock until acquisition + guard time.
+            await handle.ReleaseAfterAsync(guardTime - Stopwatch.GetElapsedTime(acquired));
+            return exitCode;
+        }
+    }
+}
