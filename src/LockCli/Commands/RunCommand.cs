@@ -66,7 +66,13 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        OnLost.AcceptOnlyFromAmong("kill", "ignore");
+        OnLost.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is not ("kill" or "ignore"))
+            {
+                result.AddError($"invalid --on-lost '{result.GetValueOrDefault<string>()}': expected kill or ignore.");
+            }
+        });
         BusyExitCode.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() is < 0 or > 255)
