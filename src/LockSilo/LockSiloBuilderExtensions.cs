@@ -1,6 +1,10 @@
 using System.Net;
+using LockService.Grains;
 using LockService.Silo;
+using LockService.Silo.Chaos;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Storage;
 
 namespace Orleans.Hosting;
 
@@ -38,6 +42,20 @@ public static class LockSiloBuilderExtensions
         if (options.SiloName is { Length: > 0 } siloName)
         {
             builder.Configure<SiloOptions>(silo => silo.SiloName = siloName);
+        }
+
+        if (options.ClockOffset != TimeSpan.Zero)
+        {
+            builder.Services.AddKeyedSingleton<TimeProvider>(LockGrainServices.ClockKey, new OffsetTimeProvider(options.ClockOffset));
+        }
+
+        if (options.ChaosCrashAfterWriteOf is { Length: > 0 } crashLock)
+        {
+            // Registered after the real provider: the keyed lookup of "locks" now finds the wrapper around it.
+            var durable = builder.Services.Last(d => d.IsKeyedService && Equals(d.ServiceKey, LockGrainServices.StorageProviderName) && d.ServiceType == typeof(IGrainStorage));
+            builder.Services.AddKeyedSingleton<IGrainStorage>(
+                LockGrainServices.StorageProviderName,
+                (services, key) => new CrashAfterWriteGrainStorage((IGrainStorage)durable.KeyedImplementationFactory!(services, key), crashLock));
         }
 
         builder.AddLockGrains();

@@ -34,6 +34,12 @@ public sealed class LockSiloOptions
     /// <summary>A name for logs and the membership table; defaults to the host name and silo port.</summary>
     public string? SiloName { get; set; }
 
+    /// <summary>Chaos testing only: shifts this silo's lock clock (the one that decides lease expiry). Default zero.</summary>
+    public TimeSpan ClockOffset { get; set; }
+
+    /// <summary>Chaos testing only: the silo kills itself right after writing this lock's state, before replying.</summary>
+    public string? ChaosCrashAfterWriteOf { get; set; }
+
     public bool IsDurable => !string.IsNullOrWhiteSpace(Postgres);
 }
 

@@ -16,6 +16,8 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
     ["--service-id"] = nameof(LockSiloOptions.ServiceId),
     ["--advertised-address"] = nameof(LockSiloOptions.AdvertisedAddress),
     ["--silo-name"] = nameof(LockSiloOptions.SiloName),
+    ["--clock-offset"] = nameof(LockSiloOptions.ClockOffset),
+    ["--chaos-crash-after-write-of"] = nameof(LockSiloOptions.ChaosCrashAfterWriteOf),
 });
 
 var options = new LockSiloOptions();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LockService.Testing;
 using LockService.Tests.Infrastructure;
 
 namespace LockService.Tests.Cli;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LockService.Client;
+using LockService.Testing;
 using LockService.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using LockService.Testing;
 using LockService.Tests.Infrastructure;
 
 namespace LockService.Tests.Grains;

@@ -1,4 +1,5 @@
 using LockService.Client;
+using LockService.Testing;
 using LockService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

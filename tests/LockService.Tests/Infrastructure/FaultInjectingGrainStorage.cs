@@ -1,3 +1,4 @@
+using LockService.Testing;
 using System.Collections.Concurrent;
 using Orleans.Runtime;
 using Orleans.Storage;

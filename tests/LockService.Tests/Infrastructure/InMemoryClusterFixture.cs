@@ -1,3 +1,4 @@
+using LockService.Testing;
 using LockService.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;

@@ -1,3 +1,4 @@
+using LockService.Testing;
 using LockService.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using LockService.Testing;
 using LockService.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -1,3 +1,4 @@
+using LockService.Testing;
 namespace LockService.Tests.Infrastructure;
 
 /// <summary>Every test works on lock names of its own, so no test sees another's state.</summary>

@@ -1,3 +1,4 @@
+using LockService.Testing;
 using Orleans.TestingHost;
 
 namespace LockService.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using LockService.Testing;
 namespace LockService.Tests.Infrastructure;
 
 /// <summary>

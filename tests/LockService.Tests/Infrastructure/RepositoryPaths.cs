@@ -1,3 +1,4 @@
+using LockService.Testing;
 namespace LockService.Tests.Infrastructure;
 
 /// <summary>Finds files of the repository from the test binaries, wherever the build put them.</summary>

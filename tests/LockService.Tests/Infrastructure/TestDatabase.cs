@@ -1,3 +1,4 @@
+using LockService.Testing;
 using Npgsql;
 
 namespace LockService.Tests.Infrastructure;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace LockService.Tests.Infrastructure;
+namespace LockService.Testing;
 
 public static class FreePorts
 {

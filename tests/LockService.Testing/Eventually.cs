@@ -1,4 +1,4 @@
-namespace LockService.Tests.Infrastructure;
+namespace LockService.Testing;
 
 /// <summary>Waits for a condition with a generous deadline instead of sleeping a fixed time.</summary>
 public static class Eventually

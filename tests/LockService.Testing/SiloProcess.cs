@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace LockService.Tests.Infrastructure;
+namespace LockService.Testing;
 
 /// <summary>
 /// A real <c>LockSilo</c> process, as an operator runs it. Tests that are about crashes and restarts use these,
@@ -34,7 +34,14 @@ public sealed class SiloProcess : IAsyncDisposable
     public string Output => string.Join(Environment.NewLine, _output);
 
     /// <summary>Starts <c>dotnet LockSilo.dll</c> with the given options (no <c>--postgres</c>: a development silo).</summary>
-    public static SiloProcess Start(string? postgres, string clusterId, string serviceId, int? siloPort = null, int? gatewayPort = null)
+    public static SiloProcess Start(
+        string? postgres,
+        string clusterId,
+        string serviceId,
+        int? siloPort = null,
+        int? gatewayPort = null,
+        IEnumerable<string>? extraArguments = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var ports = FreePorts.Take(2);
         var silo = siloPort ?? ports[0];
@@ -56,6 +63,16 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(option);
             start.ArgumentList.Add(value);
+        }
+
+        foreach (var argument in extraArguments ?? [])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
         }
 
         start.Environment["Logging__Console__FormatterName"] = "simple";
@@ -110,6 +127,12 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process freezes (a long GC pause, a VM stall) but keeps its sockets.</summary>
+    public void Pause() => Signals.Send(_process.Id, "STOP");
+
+    /// <summary>SIGCONT: the frozen process carries on, unaware of the time that passed.</summary>
+    public void Resume() => Signals.Send(_process.Id, "CONT");
+
     public async Task<int> WaitForExitAsync(TimeSpan deadline)
     {
         using var timeout = new CancellationTokenSource(deadline);
@@ -119,6 +142,12 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (!_process.HasExited)
+        {
+            // A paused process must be resumed to die promptly from SIGKILL's point of view of its parent.
+            Signals.TrySend(_process.Id, "CONT");
+        }
+
         Kill();
         await _process.WaitForExitAsync();
         _process.Dispose();

@@ -1,0 +1,59 @@
+using System.Text;
+
+namespace LockService.Chaos.History;
+
+/// <summary>What the checker found in one test's history.</summary>
+public sealed class CheckReport
+{
+    public int Operations { get; set; }
+
+    public int Grants { get; set; }
+
+    public int Faults { get; set; }
+
+    public int C1 { get; set; }
+
+    public int C2 { get; set; }
+
+    public int C3 { get; set; }
+
+    public int C4 { get; set; }
+
+    public int C5 { get; set; }
+
+    public int C6 { get; set; }
+
+    /// <summary>Longest overlap of two holders seen (for C3 under clock skew, where it is measured, not forbidden).</summary>
+    public double MaxOverlapMs { get; set; }
+
+    public double MaxRecoveryMs { get; set; }
+
+    public int StaleWritesRejected { get; set; }
+
+    public int FencedWritesAccepted { get; set; }
+
+    public long UnfencedLostUpdates { get; set; }
+
+    public List<string> Violations { get; } = [];
+
+    /// <summary>C3 is judged unless the test measures it (clock skew), in which case only its size is reported.</summary>
+    public bool C3Measured { get; set; }
+
+    public int Failures => C1 + C2 + (C3Measured ? 0 : C3) + C4 + C5 + C6;
+
+    public void Violation(string check, string message)
+    {
+        if (Violations.Count < 50)
+        {
+            Violations.Add($"{check}: {message}");
+        }
+    }
+
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.Append($"operations {Operations}, grants {Grants}, faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6}, ");
+        text.Append($"max recovery {MaxRecoveryMs / 1000:0.0} s, fenced writes accepted {FencedWritesAccepted}, stale rejected {StaleWritesRejected}, unfenced lost updates {UnfencedLostUpdates}");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+
+namespace LockService.Chaos.History;
+
+/// <summary>
+/// One line of a history file: an operation's invocation or its completion, as the process that made it saw it.
+/// <see cref="T"/> is CLOCK_MONOTONIC in nanoseconds (what <see cref="System.Diagnostics.Stopwatch"/> reads on Linux),
+/// which every process on the machine shares, so histories from different processes can be merged on it.
+/// </summary>
+public sealed record HistoryEvent
+{
+    [JsonPropertyName("client")] public required string Client { get; init; }
+
+    /// <summary>Sequence number of the operation within its client; pairs an invoke with its completion.</summary>
+    [JsonPropertyName("id")] public long Id { get; init; }
+
+    /// <summary><c>acquire</c>, <c>refresh</c>, <c>release</c>, <c>fenced-write</c>, <c>counter</c> or <c>fault</c>.</summary>
+    [JsonPropertyName("op")] public required string Op { get; init; }
+
+    /// <summary><c>invoke</c>, <c>ok</c>, <c>fail</c> (definitely did not happen) or <c>unknown</c>.</summary>
+    [JsonPropertyName("phase")] public required string Phase { get; init; }
+
+    [JsonPropertyName("lock")] public string? Lock { get; init; }
+
+    [JsonPropertyName("owner")] public string? Owner { get; init; }
+
+    [JsonPropertyName("token")] public long? Token { get; init; }
+
+    [JsonPropertyName("ttl")] public double? TtlMs { get; init; }
+
+    [JsonPropertyName("t")] public long T { get; init; }
+
+    [JsonPropertyName("detail")] public string? Detail { get; init; }
+
+    public static class Ops
+    {
+        public const string Acquire = "acquire";
+        public const string Refresh = "refresh";
+        public const string Release = "release";
+        public const string FencedWrite = "fenced-write";
+        public const string Counter = "counter";
+        public const string Fault = "fault";
+    }
+
+    public static class Phases
+    {
+        public const string Invoke = "invoke";
+        public const string Ok = "ok";
+        public const string Fail = "fail";
+        public const string Unknown = "unknown";
+    }
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(HistoryEvent))]
+internal sealed partial class HistoryJsonContext : JsonSerializerContext;

@@ -1,0 +1,50 @@
+namespace LockService.Chaos.History;
+
+/// <summary>An invocation paired with its completion. <see cref="EndT"/> is null when none was recorded (the process died).</summary>
+public sealed record Operation(
+    string Client,
+    long Id,
+    string Op,
+    string? Lock,
+    string? Owner,
+    long InvokeT,
+    long? EndT,
+    string Outcome,
+    long? Token,
+    double? TtlMs,
+    string? Detail)
+{
+    public bool Ok => Outcome == HistoryEvent.Phases.Ok;
+
+    public bool Unknown => Outcome == HistoryEvent.Phases.Unknown;
+
+    /// <summary>Pairs the events of a history; an invocation without completion counts as unknown.</summary>
+    public static List<Operation> FromEvents(IEnumerable<HistoryEvent> events)
+    {
+        var operations = new List<Operation>();
+        foreach (var group in events.GroupBy(e => (e.Client, e.Id)))
+        {
+            var invoke = group.FirstOrDefault(e => e.Phase == HistoryEvent.Phases.Invoke);
+            if (invoke is null)
+            {
+                continue;
+            }
+
+            var end = group.LastOrDefault(e => e.Phase != HistoryEvent.Phases.Invoke);
+            operations.Add(new Operation(
+                invoke.Client,
+                invoke.Id,
+                invoke.Op,
+                invoke.Lock,
+                invoke.Owner,
+                invoke.T,
+                end?.T,
+                end?.Phase ?? HistoryEvent.Phases.Unknown,
+                end?.Token ?? invoke.Token,
+                invoke.TtlMs,
+                end?.Detail ?? invoke.Detail));
+        }
+
+        return operations;
+    }
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using LockService.Chaos.History;
+using LockService.Client;
+using LockService.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LockService.Chaos.Nemesis;
+
+/// <summary>
+/// The system under test for one chaos test: silo processes on the test's database, workload client processes, and
+/// the nemesis's own client (to find where a lock lives and to make its own recorded calls).
+/// </summary>
+public sealed class ChaosCluster : IAsyncDisposable
+{
+    private readonly List<SiloSlot> _silos = [];
+    private readonly List<(string Id, Process Process)> _clients = [];
+    private readonly ChaosSettings _settings;
+    private readonly string _historyFolder;
+    private IHost? _nemesisClient;
+    private int _nextClient;
+
+    public ChaosCluster(ChaosSettings settings, string connectionString, string historyFolder, string name)
+    {
+        _settings = settings;
+        ConnectionString = connectionString;
+        _historyFolder = historyFolder;
+        ClusterId = ChaosRunner.Truncate($"chaos-{name}-{Guid.NewGuid():N}", 40);
+        ServiceId = ClusterId;
+        Nemesis = new HistoryFile(Path.Combine(historyFolder, "nemesis.jsonl"));
+    }
+
+    public string ConnectionString { get; }
+
+    public string ClusterId { get; }
+
+    public string ServiceId { get; }
+
+    public HistoryFile Nemesis { get; }
+
+    public IReadOnlyList<SiloSlot> Silos => _silos;
+
+    public IGrainFactory Grains => _nemesisClient!.Services.GetRequiredService<IGrainFactory>();
+
+    public IEnumerable<string> Gateways => _silos.Select(s => $"127.0.0.1:{s.GatewayPort}");
+
+    public async Task StartSilosAsync(int count, Func<int, IEnumerable<string>>? extraArguments = null)
+    {
+        var ports = FreePorts.Take(count * 2);
+        for (var i = 0; i < count; i++)
+        {
+            _silos.Add(new SiloSlot(i, ports[2 * i], ports[2 * i + 1], extraArguments?.Invoke(i).ToArray() ?? []));
+        }
+
+        foreach (var slot in _silos)
+        {
+            slot.Process = StartSilo(slot, slot.ExtraArguments);
+        }
+
+        await Task.WhenAll(_silos.Select(s => s.Process!.WaitUntilReadyAsync()));
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddLockClient(options =>
+        {
+            foreach (var gateway in Gateways)
+            {
+                options.Gateways.Add(gateway);
+            }
+
+            (options.ClusterId, options.ServiceId, options.ResponseTimeout) = (ClusterId, ServiceId, TimeSpan.FromSeconds(5));
+        });
+        _nemesisClient = builder.Build();
+        await _nemesisClient.StartAsync();
+    }
+
+    /// <summary>Starts the slot's silo again (after a kill or a graceful stop), on the same ports, optionally with other arguments.</summary>
+    public async Task RestartSiloAsync(SiloSlot slot, IEnumerable<string>? extraArguments = null)
+    {
+        if (slot.Process is { } old)
+        {
+            await old.DisposeAsync();
+        }
+
+        slot.Process = StartSilo(slot, (extraArguments ?? slot.ExtraArguments).ToArray());
+        await slot.Process.WaitUntilReadyAsync();
+    }
+
+    public void StartClients(int count, string gatewaysOverride = "")
+    {
+        for (var i = 0; i < count; i++)
+        {
+            StartClient();
+        }
+    }
+
+    public (string Id, Process Process) StartClient()
+    {
+        var id = $"c{_nextClient++}";
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "LockChaos.dll"), "client", "--id", id, "--workers", $"{_settings.WorkersPerClient}",
+                     "--gateways", string.Join(',', Gateways), "--cluster-id", ClusterId, "--service-id", ServiceId,
+                     "--locks", $"{_settings.Locks}", "--ttl-ms", $"{_settings.Ttl.TotalMilliseconds}",
+                     "--duration-s", $"{_settings.RemainingSeconds()}", "--history", Path.Combine(_historyFolder, $"{id}.jsonl"),
+                     "--postgres", ConnectionString,
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{id}] {e.Data}"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _clients.Add((id, process));
+        return (id, process);
+    }
+
+    public IReadOnlyList<(string Id, Process Process)> LiveClients => _clients.Where(c => !c.Process.HasExited).ToList();
+
+    /// <summary>The silo that hosts the lock's activation now, if the directory knows one.</summary>
+    public async Task<SiloSlot?> HostOfAsync(string lockName)
+    {
+        var grain = Grains.GetGrain<ILockGrain>(lockName);
+        await grain.Describe();
+        var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
+        return address is null ? null : _silos.FirstOrDefault(s => s.SiloPort == address.Endpoint.Port);
+    }
+
+    public void RecordFault(string fault, long start, long end)
+    {
+        var id = Interlocked.Increment(ref _faultIds);
+        Nemesis.Write(new HistoryEvent { Client = "nemesis", Id = id, Op = HistoryEvent.Ops.Fault, Phase = HistoryEvent.Phases.Invoke, T = start, Detail = fault });
+        Nemesis.Write(new HistoryEvent { Client = "nemesis", Id = id, Op = HistoryEvent.Ops.Fault, Phase = HistoryEvent.Phases.Ok, T = end, Detail = fault });
+    }
+
+    private long _faultIds;
+
+    public async Task WaitForClientsAsync(TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        foreach (var (_, process) in _clients)
+        {
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, process) in _clients)
+        {
+            if (!process.HasExited)
+            {
+                Signals.TrySend(process.Id, "CONT");
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+
+        if (_nemesisClient is not null)
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _nemesisClient.StopAsync(stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            _nemesisClient.Dispose();
+        }
+
+        foreach (var slot in _silos)
+        {
+            if (slot.Process is { } silo)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+
+        Nemesis.Dispose();
+    }
+
+    private SiloProcess StartSilo(SiloSlot slot, IReadOnlyList<string> extraArguments) =>
+        SiloProcess.Start(ConnectionString, ClusterId, ServiceId, slot.SiloPort, slot.GatewayPort, extraArguments);
+}
+
+/// <summary>A silo position in the cluster: its ports stay, its process may be replaced.</summary>
+public sealed class SiloSlot(int index, int siloPort, int gatewayPort, IReadOnlyList<string> extraArguments)
+{
+    public int Index { get; } = index;
+
+    public int SiloPort { get; } = siloPort;
+
+    public int GatewayPort { get; } = gatewayPort;
+
+    public IReadOnlyList<string> ExtraArguments { get; } = extraArguments;
+
+    public SiloProcess? Process { get; set; }
+}

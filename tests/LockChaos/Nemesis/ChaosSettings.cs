@@ -1,0 +1,25 @@
+namespace LockService.Chaos.Nemesis;
+
+/// <summary>The workload and timing of one chaos test.</summary>
+public sealed class ChaosSettings
+{
+    public int Clients { get; init; } = 16;
+
+    public int WorkersPerClient { get; init; } = 1;
+
+    public int Locks { get; init; } = 8;
+
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Time between faults: a random value in this range.</summary>
+    public (TimeSpan Min, TimeSpan Max) FaultInterval { get; init; } = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30));
+
+    /// <summary>C6: after a fault ends the service must grant again within this bound: 5 s plus one TTL.</summary>
+    public TimeSpan RecoveryBound => TimeSpan.FromSeconds(5) + Ttl;
+
+    public DateTime StartedAt { get; set; } = DateTime.UtcNow;
+
+    public int RemainingSeconds() => Math.Max(1, (int)Math.Ceiling((StartedAt + Duration - DateTime.UtcNow).TotalSeconds));
+}

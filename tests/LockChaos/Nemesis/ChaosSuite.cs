@@ -1,0 +1,47 @@
+namespace LockService.Chaos.Nemesis;
+
+/// <summary>The chaos tests: the full suite, and the smoke subset that runs in scripts/test.sh.</summary>
+public static class ChaosSuite
+{
+    public static IReadOnlyList<ChaosTest> Full(PostgresControl postgres) =>
+    [
+        new("baseline", Settings(locks: 4), Faults.NoneAsync),
+        new("silo-kill", Settings(), Faults.Every(Faults.KillHostingSiloAsync)),
+        new("client-kill", Settings(), Faults.Every(Faults.KillClientAsync)),
+        new("silo-pause", Settings(duration: 90), Faults.Every(Faults.PauseHostingSiloAsync)),
+        new("client-pause", Settings(), Faults.Every(Faults.PauseClientAsync)),
+        new("postgres-restart", Settings(), Faults.Every(Faults.Postgres(postgres, "restart"))),
+        new("postgres-stop", Settings(duration: 75), Faults.Every(Faults.Postgres(postgres, "stop"))),
+        new("postgres-terminate-backends", Settings(), Faults.Every(Faults.Postgres(postgres, "terminate"))),
+        new("rolling-restart", Settings(duration: 90), Faults.Every(Faults.RollingRestartAsync)),
+        new("clock-skew", Settings(locks: 4), Faults.NoneAsync, SiloArguments: i => i == 0 ? ["--clock-offset", "00:00:30"] : [], MeasureC3: true),
+        new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--chaos-crash-after-write-of", "chaos-crash"]),
+        new("many-locks", Settings(locks: 100), Faults.Every(Faults.KillHostingSiloAsync)),
+    ];
+
+    public static IReadOnlyList<ChaosTest> Smoke(PostgresControl postgres) =>
+    [
+        new("baseline", Smoke(20), Faults.NoneAsync),
+        new("silo-kill", Smoke(35), Faults.Every(Faults.KillHostingSiloAsync)),
+        new("client-pause", Smoke(30), Faults.Every(Faults.PauseClientAsync)),
+        new("postgres-restart", Smoke(30), Faults.Every(Faults.Postgres(postgres, "restart"))),
+    ];
+
+    private static ChaosSettings Settings(int locks = 8, int duration = 60) => new()
+    {
+        Clients = 16,
+        WorkersPerClient = 1,
+        Locks = locks,
+        Duration = TimeSpan.FromSeconds(duration),
+        FaultInterval = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20)),
+    };
+
+    private static ChaosSettings Smoke(int duration) => new()
+    {
+        Clients = 4,
+        WorkersPerClient = 2,
+        Locks = 4,
+        Duration = TimeSpan.FromSeconds(duration),
+        FaultInterval = (TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(12)),
+    };
+}

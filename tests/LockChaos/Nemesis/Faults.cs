@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using LockService.Chaos.History;
+using LockService.Testing;
+
+namespace LockService.Chaos.Nemesis;
+
+/// <summary>The faults the nemesis injects. Each records its start and end in the nemesis history (for C6).</summary>
+public static class Faults
+{
+    /// <summary>The lock the nemesis aims at: the workload's first lock, which every client takes now and then.</summary>
+    public const string HotLock = "chaos-0";
+
+    /// <summary>Failure detection time of the tuned membership settings, for scaling pauses.</summary>
+    public static readonly TimeSpan DetectionTime = TimeSpan.FromSeconds(4);
+
+    private static readonly Random Random = new();
+
+    public static Task NoneAsync(ChaosCluster cluster, ChaosSettings settings, CancellationToken stop) => Task.Delay(Timeout.Infinite, stop);
+
+    /// <summary>Runs <paramref name="fault"/> again and again at the test's fault interval until the test ends.</summary>
+    public static Func<ChaosCluster, ChaosSettings, CancellationToken, Task> Every(Func<ChaosCluster, ChaosSettings, int, Task> fault) =>
+        async (cluster, settings, stop) =>
+        {
+            for (var round = 0; !stop.IsCancellationRequested; round++)
+            {
+                var wait = settings.FaultInterval.Min + (settings.FaultInterval.Max - settings.FaultInterval.Min) * Random.NextDouble();
+                try
+                {
+                    await Task.Delay(wait, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                await fault(cluster, settings, round);
+            }
+        };
+
+    public static async Task KillHostingSiloAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        var slot = await cluster.HostOfAsync(HotLock) ?? cluster.Silos[round % cluster.Silos.Count];
+        var at = HistoryFile.Now();
+        slot.Process!.Kill();
+        cluster.RecordFault($"kill -9 silo {slot.Index} hosting {HotLock}", at, at);
+        Log($"kill -9 silo {slot.Index} (hosting {HotLock})");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await cluster.RestartSiloAsync(slot);
+    }
+
+    public static Task KillClientAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        var clients = cluster.LiveClients;
+        if (clients.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var (id, process) = clients[Random.Next(clients.Count)];
+        var at = HistoryFile.Now();
+        process.Kill(entireProcessTree: true);
+        cluster.RecordFault($"kill -9 client {id}", at, at);
+        Log($"kill -9 client {id}");
+        cluster.StartClient();
+        return Task.CompletedTask;
+    }
+
+    public static async Task PauseHostingSiloAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        // 0.5×, 1× and 3× the failure detection time, in turn. A silo declared dead while paused shuts itself down on
+        // waking; its writes in between must fail the ETag check.
+        var factor = new[] { 0.5, 1.0, 3.0 }[round % 3];
+        var slot = await cluster.HostOfAsync(HotLock) ?? cluster.Silos[round % cluster.Silos.Count];
+        var pause = DetectionTime * factor;
+        var start = HistoryFile.Now();
+        slot.Process!.Pause();
+        Log($"SIGSTOP silo {slot.Index} (hosting {HotLock}) for {pause.TotalSeconds:0.0} s");
+        await Task.Delay(pause);
+        slot.Process.Resume();
+        cluster.RecordFault($"SIGSTOP silo {slot.Index} for {pause.TotalSeconds:0.0} s", start, HistoryFile.Now());
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        if (slot.Process.HasExited)
+        {
+            await cluster.RestartSiloAsync(slot);
+        }
+    }
+
+    public static async Task PauseClientAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        var clients = cluster.LiveClients;
+        if (clients.Count == 0)
+        {
+            return;
+        }
+
+        // Past its TTL: when it wakes, it still believes it holds its lock and writes to the fenced resource, which
+        // must refuse it because the next holder wrote with a larger token meanwhile.
+        var (id, process) = clients[Random.Next(clients.Count)];
+        var pause = settings.Ttl * 2 + TimeSpan.FromSeconds(1);
+        var start = HistoryFile.Now();
+        Signals.Send(process.Id, "STOP");
+        Log($"SIGSTOP client {id} for {pause.TotalSeconds:0.0} s");
+        await Task.Delay(pause);
+        Signals.TrySend(process.Id, "CONT");
+        cluster.RecordFault($"SIGSTOP client {id}", start, HistoryFile.Now());
+    }
+
+    public static Func<ChaosCluster, ChaosSettings, int, Task> Postgres(PostgresControl postgres, string kind) => async (cluster, settings, round) =>
+    {
+        var start = HistoryFile.Now();
+        switch (kind)
+        {
+            case "restart":
+                await postgres.RestartImmediateAsync();
+                break;
+            case "stop":
+                await postgres.StopImmediateAsync();
+                await Task.Delay(TimeSpan.FromSeconds(10));
+                await postgres.StartAsync();
+                break;
+            default:
+                await postgres.TerminateBackendsAsync();
+                break;
+        }
+
+        cluster.RecordFault($"PostgreSQL {kind}", start, HistoryFile.Now());
+        Log($"PostgreSQL {kind}");
+    };
+
+    public static async Task RollingRestartAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        var slot = cluster.Silos[round % cluster.Silos.Count];
+        var start = HistoryFile.Now();
+        slot.Process!.Terminate();
+        await slot.Process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        await cluster.RestartSiloAsync(slot);
+        cluster.RecordFault($"SIGTERM and restart silo {slot.Index}", start, HistoryFile.Now());
+        Log($"rolling restart of silo {slot.Index}");
+    }
+
+    /// <summary>
+    /// Every silo starts with the crash hook on lock <c>chaos-crash</c>: the one hosting it dies right after writing its
+    /// state, before answering. The nemesis retries as the same owner until answered, and the grant must be the one
+    /// that landed. A crashed silo comes back without the hook.
+    /// </summary>
+    public static async Task CrashAfterWriteAsync(ChaosCluster cluster, ChaosSettings settings, CancellationToken stop)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(5), stop);
+        const string crashLock = "chaos-crash";
+        var owner = "nemesis:retrier";
+        var grain = cluster.Grains.GetGrain<ILockGrain>(crashLock);
+        for (var attempt = 1; attempt < 30 && !stop.IsCancellationRequested; attempt++)
+        {
+            var invoked = HistoryFile.Now();
+            cluster.Nemesis.Write(new HistoryEvent { Client = "retrier", Id = attempt, Op = HistoryEvent.Ops.Acquire, Phase = HistoryEvent.Phases.Invoke, Lock = crashLock, Owner = owner, TtlMs = 60_000, T = invoked });
+            try
+            {
+                var result = await grain.TryAcquire(owner, TimeSpan.FromMinutes(1));
+                cluster.Nemesis.Write(new HistoryEvent { Client = "retrier", Id = attempt, Op = HistoryEvent.Ops.Acquire, Phase = result.Acquired ? HistoryEvent.Phases.Ok : HistoryEvent.Phases.Fail, Lock = crashLock, Owner = owner, Token = result.FencingToken, T = HistoryFile.Now(), Detail = result.Outcome.ToString() });
+                Log($"retry {attempt} as the same owner: {result.Outcome} with fencing token {result.FencingToken}");
+                if (result.Acquired)
+                {
+                    await grain.Release(owner, result.FencingToken);
+                    break;
+                }
+            }
+            catch (Exception exception) when (exception is not ArgumentException)
+            {
+                var at = HistoryFile.Now();
+                cluster.Nemesis.Write(new HistoryEvent { Client = "retrier", Id = attempt, Op = HistoryEvent.Ops.Acquire, Phase = HistoryEvent.Phases.Unknown, Lock = crashLock, Owner = owner, T = at, Detail = exception.GetType().Name });
+                foreach (var slot in cluster.Silos.Where(s => s.Process!.HasExited))
+                {
+                    cluster.RecordFault($"silo {slot.Index} killed after writing {crashLock}", invoked, at);
+                    Log($"silo {slot.Index} died after writing {crashLock}; restarting it without the hook");
+                    await cluster.RestartSiloAsync(slot, []);
+                }
+            }
+        }
+
+        await Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    public static void Log(string message) => Console.WriteLine($"  [{DateTime.UtcNow:HH:mm:ss.f}] {message}");
+}

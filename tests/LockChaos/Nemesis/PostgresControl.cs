@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace LockService.Chaos.Nemesis;
+
+/// <summary>
+/// The throwaway PostgreSQL server <c>scripts/chaos.sh</c> started, which the nemesis may restart, stop or cut off.
+/// Its server programs refuse to run as root, so as root they run as the <c>postgres</c> user.
+/// </summary>
+public sealed class PostgresControl(string adminConnectionString, string binFolder, string dataFolder)
+{
+    public string AdminConnectionString { get; } = adminConnectionString;
+
+    public static PostgresControl FromEnvironment() => new(
+        Required("CHAOS_PG_ADMIN"),
+        Required("CHAOS_PG_BIN"),
+        Required("CHAOS_PG_DATA"));
+
+    public async Task<string> CreateDatabaseAsync(string name, string sqlFolder, string extraSchema)
+    {
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var file in Directory.GetFiles(sqlFolder, "*.sql").OrderBy(f => f, StringComparer.Ordinal).Append(null))
+        {
+            await using var command = new NpgsqlCommand(file is null ? extraSchema : await File.ReadAllTextAsync(file), connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return connectionString;
+    }
+
+    public Task RestartImmediateAsync() => PgCtlAsync("-m", "immediate", "-w", "restart");
+
+    public Task StopImmediateAsync() => PgCtlAsync("-m", "immediate", "-w", "stop");
+
+    public Task StartAsync() => PgCtlAsync("-w", "-t", "60", "start");
+
+    public async Task TerminateBackendsAsync()
+    {
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'", admin);
+        await command.ExecuteScalarAsync();
+    }
+
+    private async Task PgCtlAsync(params string[] arguments)
+    {
+        var asRoot = Environment.UserName == "root";
+        var start = new ProcessStartInfo(asRoot ? "runuser" : Path.Combine(binFolder, "pg_ctl"))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in (asRoot ? new[] { "-u", "postgres", "--", Path.Combine(binFolder, "pg_ctl") } : []).Concat(["-D", dataFolder, "-l", Path.Combine(dataFolder, "..", "postgres.log")]).Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_ctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {output}");
+        }
+
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private static string Required(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: run the chaos suite through scripts/chaos.sh.");
+}

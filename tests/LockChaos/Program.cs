@@ -1,0 +1,71 @@
+using System.Globalization;
+using LockService.Chaos.Nemesis;
+using LockService.Chaos.Workload;
+
+// lockchaos client ...   one workload client process (started by the runner)
+// lockchaos run [--smoke] [--only NAME] --sql DIR --out DIR   the nemesis and checker (started by scripts/chaos.sh)
+if (args.Length > 0 && args[0] == "client")
+{
+    var options = Options(args.Skip(1));
+    return await WorkloadClient.RunAsync(new WorkloadSettings(
+        options["--id"],
+        int.Parse(options["--workers"], CultureInfo.InvariantCulture),
+        options["--gateways"].Split(','),
+        options["--cluster-id"],
+        options["--service-id"],
+        int.Parse(options["--locks"], CultureInfo.InvariantCulture),
+        TimeSpan.FromMilliseconds(double.Parse(options["--ttl-ms"], CultureInfo.InvariantCulture)),
+        TimeSpan.FromSeconds(int.Parse(options["--duration-s"], CultureInfo.InvariantCulture)),
+        options["--history"],
+        options["--postgres"]));
+}
+
+if (args.Length > 0 && args[0] == "run")
+{
+    var options = Options(args.Skip(1).Where(a => a != "--smoke"));
+    var postgres = PostgresControl.FromEnvironment();
+    var tests = args.Contains("--smoke") ? ChaosSuite.Smoke(postgres) : ChaosSuite.Full(postgres);
+    if (options.TryGetValue("--only", out var only))
+    {
+        tests = tests.Where(t => only.Split(',').Contains(t.Name)).ToList();
+    }
+
+    var runner = new ChaosRunner(postgres, options["--sql"], options["--out"]);
+    var rows = new List<string>();
+    var failures = 0;
+    foreach (var test in tests)
+    {
+        var (report, elapsed) = await runner.RunAsync(test);
+        failures += report.Failures > 0 ? 1 : 0;
+        Console.WriteLine($"   {(report.Failures > 0 ? "FAIL" : "ok")}: {report}");
+        foreach (var violation in report.Violations)
+        {
+            Console.WriteLine($"      {violation}");
+        }
+
+        rows.Add($"| {test.Name} | {report.Operations} | {report.Grants} | {report.Faults} | {report.C1} | {report.C2} | {report.C3}{(report.C3Measured ? $" (measured, max {report.MaxOverlapMs:0} ms)" : "")} | {report.C4} | {report.C5} | {report.C6} | {report.MaxRecoveryMs / 1000:0.0} s | {report.StaleWritesRejected} | {report.UnfencedLostUpdates} | {elapsed.TotalSeconds:0} s |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("| test | operations | grants | faults | C1 | C2 | C3 | C4 | C5 | C6 | max recovery | stale writes rejected | unfenced lost updates | time |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    rows.ForEach(Console.WriteLine);
+    Console.WriteLine();
+    Console.WriteLine(failures == 0 ? $"chaos: {tests.Count} tests, no violations" : $"chaos: {failures} of {tests.Count} tests had violations; histories are in {options["--out"]}");
+    return failures == 0 ? 0 : 1;
+}
+
+Console.Error.WriteLine("usage: LockChaos client ... | LockChaos run [--smoke] [--only NAME,...] --sql DIR --out DIR");
+return 64;
+
+static Dictionary<string, string> Options(IEnumerable<string> args)
+{
+    var list = args.ToList();
+    var options = new Dictionary<string, string>();
+    for (var i = 0; i + 1 < list.Count; i += 2)
+    {
+        options[list[i]] = list[i + 1];
+    }
+
+    return options;
+}

@@ -1,0 +1,156 @@
+using LockService.Chaos.History;
+using LockService.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace LockService.Chaos.Workload;
+
+/// <summary>Settings of one workload client process.</summary>
+public sealed record WorkloadSettings(
+    string ClientId,
+    int Workers,
+    IReadOnlyList<string> Gateways,
+    string ClusterId,
+    string ServiceId,
+    int Locks,
+    TimeSpan Ttl,
+    TimeSpan Duration,
+    string HistoryPath,
+    string Postgres);
+
+/// <summary>
+/// A client process of the chaos suite: its workers take random locks, write to the protected resources while they
+/// hold them, refresh and release, and record every call's invocation and outcome with the shared monotonic clock.
+/// A call that timed out or hit a failing silo is "unknown" and retried with the same owner.
+/// </summary>
+public static class WorkloadClient
+{
+    public static async Task<int> RunAsync(WorkloadSettings settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddLockClient(options =>
+        {
+            foreach (var gateway in settings.Gateways)
+            {
+                options.Gateways.Add(gateway);
+            }
+
+            options.ClusterId = settings.ClusterId;
+            options.ServiceId = settings.ServiceId;
+            options.ResponseTimeout = TimeSpan.FromSeconds(5);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        await using var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.Postgres) { Timeout = 5, CommandTimeout = 5 }.ConnectionString);
+        var resources = new ProtectedResources(database);
+        using var history = new HistoryFile(settings.HistoryPath);
+        var until = DateTime.UtcNow + settings.Duration;
+
+        await Task.WhenAll(Enumerable.Range(0, settings.Workers).Select(w =>
+            Task.Run(() => new Worker($"{settings.ClientId}-{w}", settings, grains, resources, history).RunAsync(until))));
+        await host.StopAsync();
+        return 0;
+    }
+
+    private sealed class Worker(string client, WorkloadSettings settings, IGrainFactory grains, ProtectedResources resources, HistoryFile history)
+    {
+        private readonly Random _random = new();
+        private long _ids;
+        private long _attempts;
+
+        public async Task RunAsync(DateTime until)
+        {
+            while (DateTime.UtcNow < until)
+            {
+                var lockName = $"chaos-{_random.Next(settings.Locks)}";
+                var owner = $"{client}:{++_attempts}";
+                var grain = grains.GetGrain<ILockGrain>(lockName);
+                var grant = await AcquireAsync(grain, lockName, owner);
+                if (grant is null)
+                {
+                    await Task.Delay(_random.Next(5, 40));
+                    continue;
+                }
+
+                await HoldAsync(grain, lockName, owner, grant.FencingToken);
+                await CallAsync(HistoryEvent.Ops.Release, lockName, owner, grant.FencingToken, null, () => grain.Release(owner, grant.FencingToken),
+                    r => r.Outcome is LockOutcome.Released or LockOutcome.AlreadyReleased);
+            }
+        }
+
+        private async Task<LockResult?> AcquireAsync(ILockGrain grain, string lockName, string owner)
+        {
+            // An unknown outcome may hide a grant: ask again as the same owner, which finds it.
+            for (var attempt = 0; attempt < 4; attempt++)
+            {
+                var (outcome, result) = await CallAsync(HistoryEvent.Ops.Acquire, lockName, owner, null, settings.Ttl, () => grain.TryAcquire(owner, settings.Ttl), r => r.Acquired);
+                if (outcome != HistoryEvent.Phases.Unknown)
+                {
+                    return outcome == HistoryEvent.Phases.Ok ? result : null;
+                }
+
+                await Task.Delay(200);
+            }
+
+            return null;
+        }
+
+        private async Task HoldAsync(ILockGrain grain, string lockName, string owner, long token)
+        {
+            var holdUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(_random.Next(100, 1500));
+            var lastRefresh = DateTime.UtcNow;
+            while (DateTime.UtcNow < holdUntil)
+            {
+                await ResourceAsync(HistoryEvent.Ops.FencedWrite, lockName, owner, token, async () => await resources.FencedWriteAsync(lockName, token, client) ? null : "stale");
+                await ResourceAsync(HistoryEvent.Ops.Counter, lockName, owner, token, async () => { await resources.IncrementUnfencedAsync(lockName); return null; });
+                await Task.Delay(_random.Next(30, 150));
+                if (DateTime.UtcNow - lastRefresh > settings.Ttl / 3)
+                {
+                    lastRefresh = DateTime.UtcNow;
+                    var (outcome, _) = await CallAsync(HistoryEvent.Ops.Refresh, lockName, owner, token, settings.Ttl, () => grain.Refresh(owner, token, settings.Ttl), r => r.Outcome == LockOutcome.Renewed);
+                    if (outcome == HistoryEvent.Phases.Fail)
+                    {
+                        return; // Lost: stop using the resource.
+                    }
+                }
+            }
+        }
+
+        private async Task<(string Outcome, LockResult? Result)> CallAsync(string op, string lockName, string owner, long? token, TimeSpan? ttl, Func<Task<LockResult>> call, Func<LockResult, bool> succeeded)
+        {
+            var id = ++_ids;
+            history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Invoke, Lock = lockName, Owner = owner, Token = token, TtlMs = ttl?.TotalMilliseconds, T = HistoryFile.Now() });
+            try
+            {
+                var result = await call();
+                var outcome = succeeded(result) ? HistoryEvent.Phases.Ok : HistoryEvent.Phases.Fail;
+                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = result.Acquired || outcome == HistoryEvent.Phases.Ok ? result.FencingToken : token, T = HistoryFile.Now(), Detail = result.Outcome.ToString() });
+                return (outcome, result);
+            }
+            catch (Exception exception) when (exception is not ArgumentException)
+            {
+                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Unknown, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now(), Detail = exception.GetType().Name });
+                return (HistoryEvent.Phases.Unknown, null);
+            }
+        }
+
+        private async Task ResourceAsync(string op, string lockName, string owner, long token, Func<Task<string?>> write)
+        {
+            var id = ++_ids;
+            history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Invoke, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now() });
+            try
+            {
+                var refused = await write();
+                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = refused is null ? HistoryEvent.Phases.Ok : HistoryEvent.Phases.Fail, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now(), Detail = refused });
+            }
+            catch (Exception exception)
+            {
+                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Unknown, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now(), Detail = exception.GetType().Name });
+            }
+        }
+    }
+}
