@@ -41,6 +41,7 @@ public static class LockSiloBuilderExtensions
         }
 
         builder.AddLockGrains();
+        builder.UseLockFailoverTuning();
         return builder;
     }
 
