@@ -54,10 +54,32 @@ _trx_attr() {
 
 # --- Hook points for later steps (intentionally empty for now) -------------
 
-# Later: validate docker-compose.yml with `docker-compose config` (cheap,
-# static; runs before the build so a broken compose file fails fast).
+# Validates docker-compose.yml with `docker-compose config -q` (cheap, static,
+# needs no Docker engine; runs before the build so a broken compose file fails
+# fast). Installs Debian's docker-compose package if it is missing, as
+# scripts/lib/postgres.sh does for PostgreSQL. The result counts as one check
+# in the summary line: a pass, or a failure that makes the run red.
+COMPOSE_PASSED=0
+COMPOSE_FAILED=0
 validate_compose_config() {
-    :
+    if ! command -v docker-compose >/dev/null; then
+        if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+            echo "test.sh: docker-compose not found; installing it with apt-get" >&2
+            apt-get -q -o DPkg::Lock::Timeout=300 update </dev/null >&2 &&
+                DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300 install docker-compose </dev/null >&2 ||
+                echo "test.sh: error: apt-get install docker-compose failed" >&2
+        fi
+    fi
+    if ! command -v docker-compose >/dev/null; then
+        echo "test.sh: error: docker-compose is not installed (Debian: apt-get install -y docker-compose); compose check failed" >&2
+        COMPOSE_FAILED=1
+    elif docker-compose -f docker-compose.yml config -q; then
+        echo "test.sh: docker-compose config: docker-compose.yml is valid" >&2
+        COMPOSE_PASSED=1
+    else
+        echo "test.sh: error: docker-compose config rejected docker-compose.yml" >&2
+        COMPOSE_FAILED=1
+    fi
 }
 
 # Later: run `scripts/chaos.sh --smoke` after the unit/integration tests,
@@ -98,6 +120,9 @@ on_exit() {
     if ((failed == 0 && (rc != 0 || RUN_COMPLETE == 0 || total == 0))); then
         failed=1
     fi
+    # The compose check runs before the tests; it counts whatever happened after it.
+    passed=$((passed + COMPOSE_PASSED))
+    failed=$((failed + COMPOSE_FAILED))
 
     if declare -F pg_stop >/dev/null; then
         pg_stop || echo "test.sh: warning: could not stop the throwaway PostgreSQL cleanly" >&2

@@ -59,6 +59,7 @@ public static class LockSiloBuilderExtensions
         }
 
         builder.AddLockGrains();
+        builder.UseLockFailoverTuning();
         return builder;
     }
 
