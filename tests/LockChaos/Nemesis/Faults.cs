@@ -93,13 +93,23 @@ public static class Faults
             return;
         }
 
-        // Past its TTL: when it wakes, it still believes it holds its lock and writes to the fenced resource, which
-        // must refuse it because the next holder wrote with a larger token meanwhile.
-        var (id, process) = clients[Random.Next(clients.Count)];
+        // A client that holds a lock right now (owners are "<client>-<worker>:<attempt>"), else any client. Paused past
+        // its TTL, it wakes still believing it holds the lock and writes to the fenced resource, which must refuse it
+        // once the next holder has written with a larger token.
+        var holders = new List<string>();
+        for (var i = 0; i < settings.Locks; i++)
+        {
+            if ((await cluster.Grains.GetGrain<ILockGrain>($"chaos-{i}").Describe()).Holder is { } holder)
+            {
+                holders.Add(holder[..holder.IndexOf('-')]);
+            }
+        }
+
+        var (id, process) = clients.FirstOrDefault(c => holders.Contains(c.Id)) is { Process: not null } holding ? holding : clients[Random.Next(clients.Count)];
         var pause = settings.Ttl * 2 + TimeSpan.FromSeconds(1);
         var start = HistoryFile.Now();
         Signals.Send(process.Id, "STOP");
-        Log($"SIGSTOP client {id} for {pause.TotalSeconds:0.0} s");
+        Log($"SIGSTOP client {id}{(holders.Contains(id) ? " (holding a lock)" : "")} for {pause.TotalSeconds:0.0} s");
         await Task.Delay(pause);
         Signals.TrySend(process.Id, "CONT");
         cluster.RecordFault($"SIGSTOP client {id}", start, HistoryFile.Now());

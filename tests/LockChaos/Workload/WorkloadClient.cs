@@ -101,13 +101,15 @@ public static class WorkloadClient
 
         private async Task HoldAsync(ILockGrain grain, string lockName, string owner, long token)
         {
+            // Write first, check afterwards, as real code does: a process that was paused (GC, VM stall, SIGSTOP)
+            // wakes up mid-hold and writes before it notices anything. The fenced resource must refuse that write
+            // if a later holder has written meanwhile; the unfenced counter shows what happens without fencing.
             var holdUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(_random.Next(100, 1500));
             var lastRefresh = DateTime.UtcNow;
-            while (DateTime.UtcNow < holdUntil)
+            while (true)
             {
                 await ResourceAsync(HistoryEvent.Ops.FencedWrite, lockName, owner, token, async () => await resources.FencedWriteAsync(lockName, token, client) ? null : "stale");
                 await ResourceAsync(HistoryEvent.Ops.Counter, lockName, owner, token, async () => { await resources.IncrementUnfencedAsync(lockName); return null; });
-                await Task.Delay(_random.Next(30, 150));
                 if (DateTime.UtcNow - lastRefresh > settings.Ttl / 3)
                 {
                     lastRefresh = DateTime.UtcNow;
@@ -117,6 +119,13 @@ public static class WorkloadClient
                         return; // Lost: stop using the resource.
                     }
                 }
+
+                if (DateTime.UtcNow >= holdUntil)
+                {
+                    return;
+                }
+
+                await Task.Delay(_random.Next(30, 150));
             }
         }
 
