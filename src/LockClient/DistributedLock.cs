@@ -9,6 +9,13 @@ namespace LockService.Client;
 /// </summary>
 public sealed partial class DistributedLock
 {
+    /// <summary>
+    /// A long wait is a series of wait calls this long. Each call that ends keeps this caller's place in the queue
+    /// for the next one, and a client that vanished stops calling, so the lock drops it within about this time
+    /// instead of granting it a lease nobody would receive.
+    /// </summary>
+    internal static readonly TimeSpan WaitCallLength = TimeSpan.FromSeconds(20);
+
     private readonly LockOptions _options;
     private readonly LockProvider _provider;
 
@@ -58,7 +65,7 @@ public sealed partial class DistributedLock
             sentAt = Stopwatch.GetTimestamp();
             try
             {
-                var chunk = remaining < LockArguments.MaxWaitPerCall ? remaining : LockArguments.MaxWaitPerCall;
+                var chunk = remaining < WaitCallLength ? remaining : WaitCallLength;
                 result = await grain.Acquire(owner, _options.Ttl, chunk, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

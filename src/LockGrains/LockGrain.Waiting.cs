@@ -14,6 +14,9 @@ namespace LockService.Grains;
 /// </remarks>
 public sealed partial class LockGrain
 {
+    /// <summary>How long a waiter whose wait call ended keeps its place for the caller's next call.</summary>
+    internal static readonly TimeSpan DetachedGrace = TimeSpan.FromSeconds(10);
+
     private readonly WaitQueue _waiters = new();
 
     // One timer for "check the queue": fired at once when a waiter arrives at a free lock, and while waiters wait
@@ -33,6 +36,7 @@ public sealed partial class LockGrain
             return Result(LockOutcome.Granted, current);
         }
 
+        _waiters.DropDetached(DetachedGrace);
         if (!_waiters.TryGet(owner, out var waiter))
         {
             if (_waiters.Count >= _options.MaxWaiters)
@@ -44,6 +48,8 @@ public sealed partial class LockGrain
             waiter = _waiters.Enqueue(owner, ttl);
         }
 
+        waiter.OpenCalls++;
+        waiter.DetachedAt = null;
         ScheduleQueueCheck(TimeSpan.Zero);
 
         // The wait is measured in real time: it is the caller's patience, not a lease.
@@ -60,11 +66,25 @@ public sealed partial class LockGrain
         finally
         {
             stopWaiting.Cancel();
+            waiter.OpenCalls--;
         }
 
-        _waiters.Remove(waiter);
-        waiter.Outcome.TrySetResult(null);
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The caller gave up: out of the queue at once, never granted.
+            _waiters.Remove(waiter);
+            waiter.Outcome.TrySetResult(null);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        if (waiter.OpenCalls == 0)
+        {
+            // This wait call timed out. The caller usually calls again at once to go on waiting, so it keeps its
+            // place for DetachedGrace, detached: not granted until it is listening again, dropped if it never is
+            // (a client that disconnected), so a dead waiter costs at most one wait call, not a lease.
+            waiter.DetachedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
         return Result(LockOutcome.Busy, Current, _clock.GetUtcNow());
     }
 
@@ -125,7 +145,8 @@ public sealed partial class LockGrain
 
     private async Task CheckQueueAsync()
     {
-        if (_waiters.Head is not { } next)
+        _waiters.DropDetached(DetachedGrace);
+        if (_waiters.NextListening() is not { } next)
         {
             return;
         }

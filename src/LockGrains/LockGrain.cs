@@ -67,7 +67,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             return await ExtendAsync(now, ttl);
         }
 
-        if (_waiters.Head is { } next && next.Owner != owner)
+        if (_waiters.NextListening() is { } next && next.Owner != owner)
         {
             // Free, but others queued first: fairness says the head of the queue gets it, not the caller who tried.
             var handedOver = await GrantToWaiterAsync(next, current, now);
@@ -137,6 +137,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     public Task<LockDescription> Describe()
     {
         LockArguments.ValidateName(Name);
+        _waiters.DropDetached(DetachedGrace);
         var now = _clock.GetUtcNow();
         var current = Current;
         var held = current.IsHeldAt(now);
@@ -164,7 +165,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     /// </summary>
     private async Task<LockState> EndLeaseAsync(LockState current, DateTimeOffset now, string operation)
     {
-        if (_waiters.Head is { } next)
+        if (_waiters.NextListening() is { } next)
         {
             return await GrantToWaiterAsync(next, current, now);
         }

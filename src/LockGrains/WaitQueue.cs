@@ -12,6 +12,16 @@ internal sealed class Waiter(string owner, TimeSpan ttl)
 
     /// <summary>A grant to this waiter is being written; its outcome decides what the waiter gets, even if it times out meanwhile.</summary>
     public bool Granting { get; set; }
+
+    /// <summary>How many wait calls of this owner are open right now.</summary>
+    public int OpenCalls { get; set; }
+
+    /// <summary>
+    /// When the last open wait call ended without a grant (<see cref="System.Diagnostics.Stopwatch"/> ticks), or null
+    /// while a call is open. A detached waiter keeps its place for a short grace, so the caller's next wait call
+    /// continues where it was; it is never granted while detached, since nobody would receive the answer.
+    /// </summary>
+    public long? DetachedAt { get; set; }
 }
 
 /// <summary>
@@ -25,7 +35,39 @@ internal sealed class WaitQueue
 
     public int Count => _order.Count;
 
-    public Waiter? Head => _order.First?.Value;
+    /// <summary>
+    /// The first waiter that is listening. Detached waiters are passed over (nobody would receive their grant) but
+    /// keep their place until <see cref="DropDetached"/> removes them.
+    /// </summary>
+    public Waiter? NextListening()
+    {
+        foreach (var waiter in _order)
+        {
+            if (waiter.DetachedAt is null)
+            {
+                return waiter;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Drops waiters detached for longer than <paramref name="grace"/>: their callers are gone or gave up.</summary>
+    public void DropDetached(TimeSpan grace)
+    {
+        var cutoff = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(grace.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        for (var node = _order.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.DetachedAt is { } detachedAt && detachedAt < cutoff)
+            {
+                Remove(node.Value);
+                node.Value.Outcome.TrySetResult(null);
+            }
+
+            node = next;
+        }
+    }
 
     public bool TryGet(string owner, out Waiter waiter)
     {

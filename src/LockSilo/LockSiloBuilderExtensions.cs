@@ -25,13 +25,14 @@ public static class LockSiloBuilderExtensions
 
         if (options.IsDurable)
         {
+            var postgres = PostgresConnectionDefaults.Apply(options.Postgres!);
             builder.UseAdoNetClustering(clustering =>
             {
                 clustering.Invariant = LockStorageSiloBuilderExtensions.NpgsqlInvariant;
-                clustering.ConnectionString = options.Postgres;
+                clustering.ConnectionString = postgres;
             });
             builder.ConfigureEndpoints(ResolveAdvertisedAddress(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
-            builder.AddLockPostgresStorage(options.Postgres!);
+            builder.AddLockPostgresStorage(postgres);
         }
         else
         {

@@ -95,7 +95,12 @@ public static class HistoryChecker
             var valid = lease.Max(o => o.InvokeT + Ticks(o.TtlMs ?? 0));
             var release = operations.Where(o => o.Op == HistoryEvent.Ops.Release && o.Owner == lease.Key.Owner && o.Token == lease.Key.Token && o.InvokeT >= start)
                 .Select(o => o.InvokeT).DefaultIfEmpty(long.MaxValue).Min();
-            holds.Add((lease.Key.Owner, lease.Key.Token, start, Math.Min(valid, release)));
+            var end = Math.Min(valid, release);
+            if (end > start)
+            {
+                // A grant answered only after its lease had run out gives no provable hold at all.
+                holds.Add((lease.Key.Owner, lease.Key.Token, start, end));
+            }
         }
 
         var active = new List<(string Owner, long Token, long Start, long End)>();

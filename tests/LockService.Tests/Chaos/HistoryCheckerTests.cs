@@ -80,6 +80,14 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C3_a_grant_answered_after_its_lease_ran_out_is_no_hold()
+    {
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 4000, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 3500, took: 5, ttl: 3000);
+        Assert.Equal(0, Check(Final(("L", 2))).C3);
+    }
+
+    [Fact]
     public void C4_the_fenced_resource_accepting_a_smaller_token()
     {
         Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 100);

@@ -215,6 +215,48 @@ public abstract class LockHandleTestCases<TFixture>(TFixture fixture)
     }
 
     [Fact]
+    public async Task A_waiter_whose_wait_call_ended_keeps_its_place_for_its_next_call()
+    {
+        var name = LockNames.Unique("wait-resume");
+        var holder = await Grain(name).TryAcquire("holder", TimeSpan.FromMinutes(5));
+        Assert.Equal(LockOutcome.Busy, (await Grain(name).Acquire("first", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200))).Outcome);
+        var second = Grain(name).Acquire("second", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+        await WaitForWaitersAsync(name, 2);
+        var first = Grain(name).Acquire("first", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+        // Calls from one client to one activation arrive in order: once this third waiter is counted, "first" is
+        // listening again.
+        using var cancelThird = new CancellationTokenSource();
+        var third = Grain(name).Acquire("third", TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), cancelThird.Token);
+        await WaitForWaitersAsync(name, 3);
+
+        await Grain(name).Release("holder", holder.FencingToken);
+
+        Assert.Equal(LockOutcome.Granted, (await first).Outcome);
+        Assert.False(second.IsCompleted);
+        await Grain(name).Release("first", (await first).FencingToken);
+        Assert.Equal(LockOutcome.Granted, (await second).Outcome);
+        cancelThird.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third);
+    }
+
+    [Fact]
+    public async Task A_waiter_that_stopped_calling_is_dropped_and_never_granted()
+    {
+        var name = LockNames.Unique("wait-ghost");
+        var holder = await Grain(name).TryAcquire("holder", TimeSpan.FromMinutes(5));
+        // A client that vanished: its wait call ended and no next call comes.
+        Assert.Equal(LockOutcome.Busy, (await Grain(name).Acquire("ghost", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200))).Outcome);
+
+        var released = await Grain(name).Release("holder", holder.FencingToken);
+
+        Assert.Null(released.Holder);
+        Assert.False((await Grain(name).Describe()).IsHeld);
+        // Its place is kept for a short grace in case it calls again, then dropped.
+        await WaitForWaitersAsync(name, 0);
+        Assert.False((await Grain(name).Describe()).IsHeld);
+    }
+
+    [Fact]
     public async Task A_thousand_waiters_on_one_lock_are_each_served_exactly_once()
     {
         var name = LockNames.Unique("handle-thousand");
