@@ -1,7 +1,7 @@
 namespace LockService.Chaos.Nemesis;
 
 /// <summary>The workload and timing of one chaos test.</summary>
-public sealed class ChaosSettings
+public sealed record ChaosSettings
 {
     public int Clients { get; init; } = 16;
 

@@ -14,9 +14,9 @@ public static class ChaosSuite
         new("postgres-stop", Settings(duration: 75), Faults.Every(Faults.Postgres(postgres, "stop"))),
         new("postgres-terminate-backends", Settings(), Faults.Every(Faults.Postgres(postgres, "terminate"))),
         new("rolling-restart", Settings(duration: 90), Faults.Every(Faults.RollingRestartAsync)),
-        // Skew matters when a lock moves: a lease written by one silo's clock is judged by another's. Silo 0 runs 30 s
-        // ahead, and the nemesis keeps killing the silo hosting the hot lock so that locks move between clocks.
-        new("clock-skew", Settings(locks: 4), Faults.Every(Faults.KillHostingSiloAsync), SiloArguments: i => i == 0 ? ["--clock-offset", "00:00:30"] : [], MeasureC3: true),
+        // Skew matters when a lock moves: a lease written under one silo's clock is judged by another's. Silo 0 runs
+        // 30 s ahead, and the nemesis keeps migrating every lock to another silo while clients hold them.
+        new("clock-skew", Settings(locks: 4, ttlSeconds: 10) with { FaultInterval = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)) }, Faults.Every(Faults.MigrateLocksAsync), SiloArguments: i => i == 0 ? ["--clock-offset", "00:00:30"] : [], MeasureC3: true),
         new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--chaos-crash-after-write-of", "chaos-crash"]),
         new("many-locks", Settings(locks: 100), Faults.Every(Faults.KillHostingSiloAsync)),
     ];
@@ -29,8 +29,9 @@ public static class ChaosSuite
         new("postgres-restart", Smoke(30), Faults.Every(Faults.Postgres(postgres, "restart"))),
     ];
 
-    private static ChaosSettings Settings(int locks = 8, int duration = 60) => new()
+    private static ChaosSettings Settings(int locks = 8, int duration = 60, int ttlSeconds = 3) => new()
     {
+        Ttl = TimeSpan.FromSeconds(ttlSeconds),
         Clients = 16,
         WorkersPerClient = 1,
         Locks = locks,

@@ -48,6 +48,25 @@ public static class Faults
         await cluster.RestartSiloAsync(slot);
     }
 
+    /// <summary>
+    /// Moves every lock's activation to another silo (Orleans live migration), so leases written under one silo's clock
+    /// are judged by another's: how clock skew between silos shows itself.
+    /// </summary>
+    public static async Task MigrateLocksAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        var at = HistoryFile.Now();
+        var before = await cluster.HostOfAsync(HotLock);
+        for (var i = 0; i < settings.Locks; i++)
+        {
+            await cluster.Grains.GetGrain<ILockGrain>($"chaos-{i}").Cast<Orleans.Core.Internal.IGrainManagementExtension>().MigrateOnIdle();
+        }
+
+        cluster.RecordFault("migrate every lock to another silo", at, HistoryFile.Now());
+        await Task.Delay(500);
+        var after = await cluster.HostOfAsync(HotLock);
+        Log($"migrated the locks; {HotLock} moved from silo {before?.Index} to silo {after?.Index}");
+    }
+
     public static Task KillClientAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
         var clients = cluster.LiveClients;
