@@ -17,7 +17,8 @@ if (args.Length > 0 && args[0] == "client")
         TimeSpan.FromMilliseconds(double.Parse(options["--ttl-ms"], CultureInfo.InvariantCulture)),
         TimeSpan.FromSeconds(int.Parse(options["--duration-s"], CultureInfo.InvariantCulture)),
         options["--history"],
-        options["--postgres"]));
+        options["--postgres"],
+        (int.Parse(options["--hold-ms"].Split('-')[0], CultureInfo.InvariantCulture), int.Parse(options["--hold-ms"].Split('-')[1], CultureInfo.InvariantCulture))));
 }
 
 if (args.Length > 0 && args[0] == "run")

@@ -105,7 +105,7 @@ public sealed class ChaosCluster : IAsyncDisposable
                      "--gateways", string.Join(',', Gateways), "--cluster-id", ClusterId, "--service-id", ServiceId,
                      "--locks", $"{_settings.Locks}", "--ttl-ms", $"{_settings.Ttl.TotalMilliseconds}",
                      "--duration-s", $"{_settings.RemainingSeconds()}", "--history", Path.Combine(_historyFolder, $"{id}.jsonl"),
-                     "--postgres", ConnectionString,
+                     "--postgres", ConnectionString, "--hold-ms", $"{_settings.HoldMs.Min}-{_settings.HoldMs.Max}",
                  })
         {
             start.ArgumentList.Add(argument);

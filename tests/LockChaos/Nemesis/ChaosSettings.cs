@@ -11,6 +11,9 @@ public sealed record ChaosSettings
 
     public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long a worker holds a lock once it has it: a random value in this range, in milliseconds.</summary>
+    public (int Min, int Max) HoldMs { get; init; } = (100, 1500);
+
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Time between faults: a random value in this range.</summary>

@@ -16,7 +16,7 @@ public static class ChaosSuite
         new("rolling-restart", Settings(duration: 90), Faults.Every(Faults.RollingRestartAsync)),
         // Skew matters when a lock moves: a lease written under one silo's clock is judged by another's. Silo 0 runs
         // 30 s ahead, and the nemesis keeps migrating every lock to another silo while clients hold them.
-        new("clock-skew", Settings(locks: 4, ttlSeconds: 10) with { FaultInterval = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)) }, Faults.Every(Faults.MigrateLocksAsync), SiloArguments: i => i == 0 ? ["--clock-offset", "00:00:30"] : [], MeasureC3: true),
+        new("clock-skew", Settings(locks: 4, ttlSeconds: 10) with { FaultInterval = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)), HoldMs = (2000, 8000) }, Faults.Every(Faults.MigrateLocksAsync), SiloArguments: i => i == 0 ? ["--clock-offset", "00:00:30"] : [], MeasureC3: true),
         new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--chaos-crash-after-write-of", "chaos-crash"]),
         new("many-locks", Settings(locks: 100), Faults.Every(Faults.KillHostingSiloAsync)),
     ];

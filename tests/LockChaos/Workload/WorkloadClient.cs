@@ -18,7 +18,8 @@ public sealed record WorkloadSettings(
     TimeSpan Ttl,
     TimeSpan Duration,
     string HistoryPath,
-    string Postgres);
+    string Postgres,
+    (int Min, int Max) HoldMs);
 
 /// <summary>
 /// A client process of the chaos suite: its workers take random locks, write to the protected resources while they
@@ -104,7 +105,7 @@ public static class WorkloadClient
             // Write first, check afterwards, as real code does: a process that was paused (GC, VM stall, SIGSTOP)
             // wakes up mid-hold and writes before it notices anything. The fenced resource must refuse that write
             // if a later holder has written meanwhile; the unfenced counter shows what happens without fencing.
-            var holdUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(_random.Next(100, 1500));
+            var holdUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(_random.Next(settings.HoldMs.Min, settings.HoldMs.Max));
             var lastRefresh = DateTime.UtcNow;
             while (true)
             {
