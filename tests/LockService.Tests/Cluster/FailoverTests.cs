@@ -72,7 +72,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var newHost = await cluster.FindHostAsync(holderView);
         Assert.NotSame(host, newHost);
         Assert.False(newHost.HasExited);
-        Assert.Equal(1, await cluster.DeadSiloCountAsync());
+        await Eventually.ReturnsAsync(cluster.DeadSiloCountAsync, dead => dead == 1, "the killed silo to be Dead in the membership table");
 
         // The holder stops refreshing: after its short last lease the contender gets a larger token, never before.
         var last = await holderView.Refresh("holder", grant.FencingToken, ShortLease);
