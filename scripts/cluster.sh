@@ -334,7 +334,7 @@ status_cluster() {
 print_topology() {
     local i
     validate_settings
-    echo "cluster_id=$CLUSTER_ID service_id=$SERVICE_ID"
+    echo "cluster_id=$CLUSTER_ID service_id=$SERVICE_ID database=$DATABASE"
     for ((i = 1; i <= SILOS; i++)); do
         echo "silo-$i silo_port=$(silo_port "$i") gateway_port=$(gateway_port "$i")"
     done

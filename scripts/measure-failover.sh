@@ -9,8 +9,9 @@
 #   scripts/measure-failover.sh [RUNS] [--load]
 #
 #   RUNS    number of runs (default 5)
-#   --load  keep both cores busy with two CPU burners during every run, as on a
-#           loaded CI machine (they are stopped on exit)
+#   --load  keep both cores busy with CPU burners during every run, as on a
+#           loaded CI machine (they are stopped on exit); LOAD_BURNERS=N sets
+#           how many (default 2, one per core)
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +27,7 @@ done
 
 BURNERS=()
 RESULTS=()
+KEEP=""
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/locks-measure.XXXXXX")
 
 on_exit() {
@@ -47,11 +49,11 @@ dotnet build src/LockSilo/LockSilo.csproj -c Release -nologo -v quiet
 dotnet build src/LockDemo/LockDemo.csproj -c Release -nologo -v quiet
 
 if ((LOAD)); then
-    for _ in 1 2; do
+    for ((burner = 0; burner < ${LOAD_BURNERS:-2}; burner++)); do
         bash -c 'while :; do :; done' &
         BURNERS+=($!)
     done
-    echo "measure: two CPU burners running (pids ${BURNERS[*]})"
+    echo "measure: ${#BURNERS[@]} CPU burners running (pids ${BURNERS[*]})"
 fi
 
 false_suspicions=0
@@ -70,7 +72,14 @@ for ((run = 1; run <= RUNS; run++)); do
     probes=$(grep -c "Did not get response for probe" <<<"$others" || true)
     false_suspicions=$((false_suspicions + votes))
     missed_probes=$((missed_probes + probes))
-    echo "run $run: $line ($behaved; killed $killed; against live silos: $probes missed probes, $votes votes)"
+    # The silos' own view of their health: thread pool delays and the like lengthen their probe periods.
+    degraded=$(cat .cluster/silo-*.log | grep -c -E "Thread Pool is exhibiting delays|reporting that it is unhealthy" || true)
+    echo "run $run: $line ($behaved; killed $killed; against live silos: $probes missed probes, $votes votes; $degraded local health complaints)"
+    if [[ $behaved != "all scenarios ok" ]]; then
+        KEEP=${KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/locks-measure-logs.XXXXXX")}
+        mkdir -p "$KEEP/run-$run" && cp .cluster/silo-*.log "$WORK/demo.log" "$KEEP/run-$run/"
+        echo "run $run: silo and demo logs kept in $KEEP/run-$run"
+    fi
     seconds=$(sed -n 's/.*served again after \([0-9.]*\) s.*/\1/p' <<<"$line")
     [[ -n $seconds ]] && RESULTS+=("$seconds")
     bash scripts/cluster.sh stop 2>/dev/null
