@@ -1,3 +1,4 @@
+using LockService.Testing;
 using System.Diagnostics;
 using System.Text.Json;
 using LockService.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using LockService.Testing;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using LockService.Tests.Infrastructure;

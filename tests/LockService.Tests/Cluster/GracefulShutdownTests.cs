@@ -1,3 +1,4 @@
+using LockService.Testing;
 using LockService.Tests.Infrastructure;
 using Xunit.Abstractions;
 

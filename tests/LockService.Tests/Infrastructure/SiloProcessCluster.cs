@@ -1,3 +1,4 @@
+using LockService.Testing;
 using Orleans.Runtime;
 
 namespace LockService.Tests.Infrastructure;
