@@ -17,10 +17,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ShortLease = TimeSpan.FromSeconds(2);
 
-    // Orleans' defaults take 11 to 18 s to declare a killed silo dead; the tuning (LockFailoverTuning) takes 2 to 3 s.
-    // Generous for a loaded 2-core machine, yet it fails if the tuning is lost.
-    private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(10);
-
     [Fact]
     public async Task After_SIGKILL_of_the_hosting_silo_the_holder_keeps_its_token_nobody_else_is_granted_and_expiry_still_works()
     {
@@ -49,7 +45,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var failover = clock.Elapsed;
         output.WriteLine($"SIGKILL of the silo on {host.Gateway} (pid {host.ProcessId}): the lock was served again after {failover.TotalSeconds:0.0} s");
         Assert.Equal(("holder", grant.FencingToken), (served!.Holder, served.FencingToken));
-        Assert.True(failover <= FailoverBound, $"The lock was served again only after {failover.TotalSeconds:0.0} s (bound {FailoverBound.TotalSeconds:0} s): is LockFailoverTuning applied?");
 
         // Refresh refuses a lapsed lease, so Renewed also proves the lease never ran out during the failover.
         var refreshed = await holderView.Refresh("holder", grant.FencingToken, Lease);
