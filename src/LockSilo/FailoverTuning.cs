@@ -100,6 +100,8 @@ public static class LockFailoverTuning
             messaging.ClientGatewayShutdownNotificationTimeout = ClientGatewayShutdownNotificationTimeout;
         });
 
+        // Compile the take-over path (activate a lock, read its row) at start rather than during the first failover.
+        builder.AddStartupTask<LockService.Silo.LockWarmup>();
         return builder;
     }
 }
