@@ -144,6 +144,9 @@ stop_cluster() {
 
 start_silo() {
     local i=$1 name="silo-$1"
+    # Checked again right before the start: the first check was before the build and the database.
+    port_in_use "$(silo_port "$i")" && die "port $(silo_port "$i") ($name silo port) is in use"
+    port_in_use "$(gateway_port "$i")" && die "port $(gateway_port "$i") ($name gateway port) is in use"
     # The connection string goes by environment, not argument, so it is not visible in `ps`.
     LOCKSILO_POSTGRES=$LOCKCTL_POSTGRES \
     Logging__Console__FormatterName=simple \
@@ -163,11 +166,30 @@ start_silo() {
     printf '%s %s\n' "$pid" "$start" >"$CLUSTER_DIR/$name.pid"
 }
 
+# PIDs of the processes listening on TCP port $1.
+listeners() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u; }
+
+# Orleans listens with SO_REUSEPORT, so a second cluster started on the same ports (say from another clone) binds
+# them too and the kernel splits connections between the two: silos of one cluster then talk to the other's. Refuse
+# to go on unless our silo is the only listener on its ports.
+check_sole_listener() {
+    local i=$1 port pid others
+    for port in "$(silo_port "$i")" "$(gateway_port "$i")"; do
+        others=$(listeners "$port" | grep -vx "$(silo_pid "$i")" || true)
+        if [[ -n $others ]]; then
+            log "error: port $port of silo-$i is also bound by pid(s) $(echo $others): another cluster uses these ports"
+            log "       (stop it, or use LOCKS_CLUSTER_SILO_PORT_BASE / LOCKS_CLUSTER_GATEWAY_PORT_BASE)"
+            return 1
+        fi
+    done
+}
+
 wait_until_ready() {
     local i=$1 name="silo-$1" waited
     for ((waited = 0; waited < READY_DEADLINE_SECONDS * 10; waited++)); do
         if grep -q "$READY_MESSAGE" "$CLUSTER_DIR/$name.log" 2>/dev/null; then
-            return 0
+            check_sole_listener "$i"
+            return
         fi
         if ! silo_alive "$i"; then
             log "error: $name exited before it was ready; its log:"

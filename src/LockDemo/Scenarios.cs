@@ -51,13 +51,17 @@ internal sealed class Scenarios(IGrainFactory grains, DemoOptions options, Narra
         narrator.Expect(!before.IsHeld, "'backup' is free at the start (if not, another demo is using this cluster)");
 
         var first = await Backup.TryAcquire("server-1", TaskTtl);
-        narrator.Say($"server-1: new lock: granted with fencing token {first.FencingToken}, expires at {Narrator.Time(first.ExpiresAt)}");
+        narrator.Say(first.Outcome == LockOutcome.Granted
+            ? $"server-1: new lock: granted with fencing token {first.FencingToken}, expires at {Narrator.Time(first.ExpiresAt)}"
+            : $"server-1: not granted ({first.Outcome}): held by {first.Holder} with fencing token {first.FencingToken}");
         narrator.Expect(first.Outcome == LockOutcome.Granted && first.FencingToken > before.FencingToken, "a new grant, with a fencing token larger than any before");
 
         // The seed's server-1 runs its task every minute and refreshes the lock each time; a moment is enough here.
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         var again = await Backup.TryAcquire("server-1", TaskTtl);
-        narrator.Say($"server-1: existing lock: refreshed, fencing token still {again.FencingToken}, expiry moved from {Narrator.Time(first.ExpiresAt)} to {Narrator.Time(again.ExpiresAt)}");
+        narrator.Say(again.Outcome == LockOutcome.Renewed
+            ? $"server-1: existing lock: refreshed, fencing token still {again.FencingToken}, expiry moved from {Narrator.Time(first.ExpiresAt)} to {Narrator.Time(again.ExpiresAt)}"
+            : $"server-1: asked again: {again.Outcome}, held by {again.Holder ?? "nobody"} with fencing token {again.FencingToken}");
         narrator.Expect(again.Outcome == LockOutcome.Renewed && again.FencingToken == first.FencingToken && again.ExpiresAt > first.ExpiresAt, "the same owner asking again extends its lease and keeps its token");
         (_holder, _token) = ("server-1", again.FencingToken);
     }
