@@ -39,7 +39,13 @@ public sealed class CheckReport
     /// <summary>C3 is judged unless the test measures it (clock skew), in which case only its size is reported.</summary>
     public bool C3Measured { get; set; }
 
-    public int Failures => C1 + C2 + (C3Measured ? 0 : C3) + C4 + C5 + C6;
+    /// <summary>Failures a test's own nemesis found (the overload test's response time-outs, say), on top of C1–C6.</summary>
+    public List<string> OtherFailures { get; } = [];
+
+    /// <summary>Figures a test's nemesis measured, printed with the report.</summary>
+    public List<string> Notes { get; } = [];
+
+    public int Failures => C1 + C2 + (C3Measured ? 0 : C3) + C4 + C5 + C6 + OtherFailures.Count;
 
     public void Violation(string check, string message)
     {
@@ -54,6 +60,15 @@ public sealed class CheckReport
         var text = new StringBuilder();
         text.Append($"operations {Operations}, grants {Grants}, faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6}, ");
         text.Append($"max recovery {MaxRecoveryMs / 1000:0.0} s, fenced writes accepted {FencedWritesAccepted}, stale rejected {StaleWritesRejected}, unfenced lost updates {UnfencedLostUpdates}");
+        foreach (var note in Notes)
+        {
+            text.Append($"; {note}");
+        }
+
+        foreach (var failure in OtherFailures)
+        {
+            text.Append($"; FAILED: {failure}");
+        }
         return text.ToString();
     }
 }

@@ -39,6 +39,11 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public HistoryFile Nemesis { get; }
 
+    /// <summary>What a test's own nemesis measured or found wrong; copied into its report.</summary>
+    public List<string> Notes { get; } = [];
+
+    public List<string> Failures { get; } = [];
+
     public IReadOnlyList<SiloSlot> Silos => _silos;
 
     public IGrainFactory Grains => _nemesisClient!.Services.GetRequiredService<IGrainFactory>();

@@ -22,6 +22,8 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
         var database = await postgres.CreateDatabaseAsync(Truncate($"chaos_{test.Name.Replace('-', '_')}_{Guid.NewGuid():N}", 50), sqlFolder, ProtectedResources.Schema);
         Console.WriteLine($"== {test.Name}: {test.Settings.Clients} clients × {test.Settings.WorkersPerClient}, {test.Settings.Locks} locks, TTL {test.Settings.Ttl.TotalSeconds:0.#} s, {test.Settings.Duration.TotalSeconds:0} s");
 
+        var notes = new List<string>();
+        var failures = new List<string>();
         await using (var cluster = new ChaosCluster(test.Settings, database, historyFolder, test.Name))
         {
             await cluster.StartSilosAsync(3, test.SiloArguments);
@@ -37,11 +39,15 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
             }
 
             await cluster.WaitForClientsAsync(TimeSpan.FromSeconds(60));
+            notes.AddRange(cluster.Notes);
+            failures.AddRange(cluster.Failures);
         }
 
         var final = await ReadFinalStateAsync(database);
         var events = HistoryFile.ReadAll(historyFolder);
         var report = HistoryChecker.Check(events, final, test.Settings.RecoveryBound, test.MeasureC3);
+        report.Notes.AddRange(notes);
+        report.OtherFailures.AddRange(failures);
         await File.WriteAllTextAsync(Path.Combine(historyFolder, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         return (report, started.Elapsed);
     }

@@ -19,6 +19,7 @@ public static class ChaosSuite
         new("clock-skew", Settings(locks: 4, ttlSeconds: 10) with { FaultInterval = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)), HoldMs = (2000, 8000) }, Faults.Every(Faults.MigrateLocksAsync), SiloArguments: i => i == 0 ? ["--clock-offset", "00:00:30"] : [], MeasureC3: true),
         new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--chaos-crash-after-write-of", "chaos-crash"]),
         new("many-locks", Settings(locks: 100), Faults.Every(Faults.KillHostingSiloAsync)),
+        new("overload", Settings(duration: 120) with { Clients = 4 }, Overload.RunAsync, SiloArguments: Overload.SiloArguments),
     ];
 
     public static IReadOnlyList<ChaosTest> Smoke(PostgresControl postgres) =>
