@@ -96,6 +96,6 @@ internal static class Scale
     private static async Task<int> LockActivationsAsync(IManagementGrain management)
     {
         var statistics = await management.GetSimpleGrainStatistics();
-        return statistics.Where(s => s.GrainType.EndsWith("LockGrain", StringComparison.Ordinal)).Sum(s => s.ActivationCount);
+        return statistics.Where(s => s.GrainType.StartsWith("LockService.Grains.LockGrain,", StringComparison.Ordinal)).Sum(s => s.ActivationCount);
     }
 }

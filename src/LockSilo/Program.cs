@@ -1,3 +1,4 @@
+using LockService.Grains;
 using LockService.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,8 @@ if (validation.Failed)
 }
 
 builder.Services.AddSingleton(Options.Create(options));
+// The lock grains' settings (LockGrainOptions) from the "LockGrains" section, e.g. LOCKSILO_LockGrains__MaxWaiters.
+builder.Services.AddOptions<LockGrainOptions>().Bind(builder.Configuration.GetSection("LockGrains"));
 builder.UseOrleans(silo => silo.UseLockService(options));
 // Hosted services start in order: registered after the silo, the banner is printed once the silo serves calls.
 builder.Services.AddHostedService<StartupBanner>();

@@ -33,8 +33,12 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string Output => string.Join(Environment.NewLine, _output);
 
-    /// <summary>Starts <c>dotnet LockSilo.dll</c> with the given options (no <c>--postgres</c>: a development silo).</summary>
-    public static SiloProcess Start(string? postgres, string clusterId, string serviceId, int? siloPort = null, int? gatewayPort = null)
+    /// <summary>
+    /// Starts <c>dotnet LockSilo.dll</c> with the given options (no <c>--postgres</c>: a development silo) and any
+    /// extra <paramref name="environment"/> (configuration such as <c>LOCKSILO_LockGrains__ReleaseWriteDelay</c>).
+    /// </summary>
+    public static SiloProcess Start(string? postgres, string clusterId, string serviceId, int? siloPort = null, int? gatewayPort = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var ports = FreePorts.Take(2);
         var silo = siloPort ?? ports[0];
@@ -60,6 +64,11 @@ public sealed class SiloProcess : IAsyncDisposable
 
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
+
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var handle = new SiloProcess(process, silo, gateway);
         process.OutputDataReceived += (_, e) => handle.Record(e.Data);
