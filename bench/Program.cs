@@ -19,6 +19,7 @@ catch (ArgumentException exception)
 }
 
 var startedAt = DateTimeOffset.UtcNow;
+var loadAtStart = Machine.LoadAverage();
 var clock = Stopwatch.StartNew();
 var results = new BenchResults();
 var settings = options.Scenarios;
@@ -42,7 +43,7 @@ foreach (var peerName in options.Peers)
 }
 
 var machine = await Machine.DescribeAsync(options.Postgres, options.Redis);
-var run = new RunInfo(startedAt, clock.Elapsed.TotalSeconds, machine, settings);
+var run = new RunInfo(startedAt, clock.Elapsed.TotalSeconds, machine, settings, loadAtStart, Machine.LoadAverage());
 var targets = Targets.Evaluate(results);
 var markdown = Report.Markdown(results, targets, run);
 Console.WriteLine();
@@ -96,13 +97,20 @@ async Task RunPeerAsync(string peerName)
             var started = Stopwatch.GetTimestamp();
             await using var cluster = await SiloCluster.StartAsync(peerName, silos, options.SiloDll, options.Postgres, options.StateDirectory, []);
             Log($"peer {peerName}: {silos} silo process(es) serving after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-            await using var peer = await OrleansLock.ConnectAsync(peerName, cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
-            await RunScenariosAsync(peer);
+            await using (var peer = await OrleansLock.ConnectAsync(peerName, cluster.Gateways, cluster.ClusterId, cluster.ServiceId))
+            {
+                await RunScenariosAsync(peer);
+            }
+
+            await cluster.DisposeAsync();
             if (silos == 1)
             {
-                Log($"peer {peerName}: scenario (e), {settings.ScaleLocks:N0} locks");
+                // A fresh silo of its own, so its memory and its lock activations are those of this scenario alone.
+                Log($"peer {peerName}: scenario (e), {settings.ScaleLocks:N0} locks, on a fresh silo");
+                await using var scaleCluster = await SiloCluster.StartAsync($"{peerName}-scale", 1, options.SiloDll, options.Postgres, options.StateDirectory, []);
+                await using var peer = await OrleansLock.ConnectAsync(peerName, scaleCluster.Gateways, scaleCluster.ClusterId, scaleCluster.ServiceId);
                 var grains = (IGrainFactory)peer.Services.GetService(typeof(IGrainFactory))!;
-                await Scale.RunAsync(peer, grains, cluster.Silos[0], settings, results);
+                await Scale.RunAsync(peer, grains, scaleCluster.Silos[0], settings, results);
                 LogScenario(Scale.Id, peerName);
             }
 

@@ -28,6 +28,19 @@ internal static class Machine
                $".NET {Environment.Version}, {postgresVersion}, {redisVersion}, all on one machine over loopback";
     }
 
+    /// <summary>The 1-minute load average: how busy the machine was with everything, the benchmark included.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<string> Try(Func<Task<string>> describe)
     {
         try

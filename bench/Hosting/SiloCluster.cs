@@ -49,8 +49,10 @@ internal sealed class SiloCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops every silo (SIGTERM, then SIGKILL). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_silos.Select(s => s.DisposeAsync().AsTask()));
+        _silos.Clear();
     }
 }

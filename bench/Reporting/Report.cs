@@ -32,7 +32,8 @@ internal static class Report
     public static string Markdown(BenchResults results, IReadOnlyList<TargetResult> targets, RunInfo run)
     {
         var text = new StringBuilder();
-        text.AppendLine($"Machine: {run.Machine}. Run {run.StartedAt:yyyy-MM-dd HH:mm} UTC, {run.Seconds:F0} s.");
+        text.AppendLine($"Machine: {run.Machine}. Run {run.StartedAt:yyyy-MM-dd HH:mm} UTC, {run.Seconds:F0} s; " +
+                        $"1-minute load average {Targets.Format(run.LoadAtStart)} at the start and {Targets.Format(run.LoadAtEnd)} at the end (2 cores).");
         text.AppendLine();
         text.AppendLine($"| scenario | {string.Join(" | ", Peers)} |");
         text.AppendLine($"|---|{string.Concat(Peers.Select(_ => "---:|"))}");
@@ -99,6 +100,8 @@ internal static class Report
             ["startedAt"] = run.StartedAt.ToString("o"),
             ["seconds"] = Math.Round(run.Seconds, 1),
             ["machine"] = run.Machine,
+            ["loadAverageAtStart"] = run.LoadAtStart,
+            ["loadAverageAtEnd"] = run.LoadAtEnd,
             ["settings"] = JsonSerializer.SerializeToNode(run.Settings),
             ["passed"] = results.Failures.Count == 0,
             ["targets"] = new JsonArray(targets.Select(t => (JsonNode)new JsonObject
@@ -122,4 +125,4 @@ internal static class Report
 }
 
 /// <summary>What the report says about the run itself.</summary>
-internal sealed record RunInfo(DateTimeOffset StartedAt, double Seconds, string Machine, object Settings);
+internal sealed record RunInfo(DateTimeOffset StartedAt, double Seconds, string Machine, object Settings, double? LoadAtStart, double? LoadAtEnd);

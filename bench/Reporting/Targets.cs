@@ -63,7 +63,7 @@ internal static class Targets
     }
 
     private static double? IdleActivePercent(BenchResults r) =>
-        r.Get("e", Subject, "activations_after_idle") is { } left && r.Get("e", Subject, "locks_held") is { } held && held > 0 ? 100.0 * left / held : null;
+        r.Get("e", Subject, "activations_after_idle") is { } left && r.Get("e", Subject, "activations_held") is { } held && held > 0 ? 100.0 * left / held : null;
 
     private static TargetResult AtMost(string name, double? value, double limit, string detail) =>
         new(name, value, limit, value is { } v && !double.IsNaN(v) && v <= limit, "<=", detail);

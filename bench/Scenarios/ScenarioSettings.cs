@@ -24,6 +24,9 @@ internal sealed record ScenarioSettings
     /// <summary>Locks held at once in scenario (e).</summary>
     public int ScaleLocks { get; init; } = 100_000;
 
+    /// <summary>Locks acquired and released on the fresh silo of scenario (e) before its baseline is taken.</summary>
+    public int ScaleWarmupLocks { get; init; } = 2_000;
+
     /// <summary>Concurrent acquirers in scenario (e).</summary>
     public int ScaleClients { get; init; } = 64;
 
