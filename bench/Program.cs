@@ -28,18 +28,10 @@ var (delayP50, delayP99) = await PreciseDelay.Shared.CalibrateAsync();
 Log($"precise 1 ms delay here: p50 {delayP50:F3} ms, p99 {delayP99:F3} ms");
 results.Note($"A requested 1 ms delay (holds, pg-row retry sleeps) took p50 {delayP50:F3} ms, p99 {delayP99:F3} ms on this machine.");
 
-foreach (var peerName in options.Peers)
+await RunScenariosAsync();
+if (options.Peers.Contains("orleans-1"))
 {
-    Log($"peer {peerName}: starting");
-    try
-    {
-        await RunPeerAsync(peerName);
-    }
-    catch (Exception exception)
-    {
-        results.Fail($"{peerName}: the run of this peer failed: {exception.GetType().Name}: {exception.Message}");
-        Console.Error.WriteLine(exception);
-    }
+    await RunScaleAsync();
 }
 
 var machine = await Machine.DescribeAsync(options.Postgres, options.Redis);
@@ -65,72 +57,130 @@ if (results.Failures.Count > 0)
 
 return 0;
 
-async Task RunPeerAsync(string peerName)
+// (a)-(d): every peer up at once, each scenario in windows that take turns between the peers.
+async Task RunScenariosAsync()
+{
+    var peers = new List<IBenchLock>();
+    var clusters = new List<SiloCluster>();
+    try
+    {
+        foreach (var peerName in options.Peers)
+        {
+            Log($"peer {peerName}: starting");
+            try
+            {
+                peers.Add(await StartPeerAsync(peerName, clusters));
+            }
+            catch (Exception exception)
+            {
+                results.Fail($"{peerName}: could not be started: {exception.GetType().Name}: {exception.Message}");
+                Console.Error.WriteLine(exception);
+            }
+        }
+
+        IScenario[] scenarios = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
+        var window = settings.Duration / settings.Rounds;
+        foreach (var scenario in scenarios)
+        {
+            Log($"({scenario.Id}): warm-up, then {settings.Rounds} windows of {window.TotalSeconds:F1} s per peer, taking turns");
+            foreach (var peer in peers.ToArray())
+            {
+                await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
+            }
+
+            for (var round = 0; round < settings.Rounds; round++)
+            {
+                // A different peer goes first in every round: none always runs right after the same neighbour.
+                var order = peers.Skip(round % Math.Max(1, peers.Count)).Concat(peers.Take(round % Math.Max(1, peers.Count))).ToArray();
+                foreach (var peer in order)
+                {
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
+                }
+            }
+
+            foreach (var peer in peers)
+            {
+                scenario.Report(peer, results);
+                LogScenario(scenario.Id, peer.Name);
+            }
+        }
+    }
+    finally
+    {
+        foreach (var peer in peers)
+        {
+            await peer.DisposeAsync();
+        }
+
+        foreach (var cluster in clusters)
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+}
+
+// (e): a fresh one-silo cluster of its own, so its memory and its lock activations are this scenario's alone.
+async Task RunScaleAsync()
+{
+    Log($"(e): {settings.ScaleLocks:N0} locks on a fresh silo");
+    try
+    {
+        await using var cluster = await SiloCluster.StartAsync("orleans-1-scale", 1, options.SiloDll, options.Postgres, options.StateDirectory);
+        await using var peer = await OrleansLock.ConnectAsync("orleans-1", cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
+        var grains = (IGrainFactory)peer.Services.GetService(typeof(IGrainFactory))!;
+        await Scale.RunAsync(peer, grains, cluster.Silos[0], settings, results);
+        LogScenario(Scale.Id, peer.Name);
+    }
+    catch (Exception exception)
+    {
+        results.Fail($"(e) orleans-1: the scenario failed: {exception.GetType().Name}: {exception.Message}");
+        Console.Error.WriteLine(exception);
+    }
+}
+
+async Task<IBenchLock> StartPeerAsync(string peerName, List<SiloCluster> clusters)
 {
     switch (peerName)
     {
         case "pg-row":
-            await using (var peer = await PgRowLock.CreateAsync(options.Postgres))
-            {
-                await RunScenariosAsync(peer);
-            }
-
-            break;
+            return await PgRowLock.CreateAsync(options.Postgres);
         case "pg-advisory":
-            await using (var peer = new PgAdvisoryLock(options.Postgres))
-            {
-                await RunScenariosAsync(peer);
-            }
-
-            break;
+            return new PgAdvisoryLock(options.Postgres);
         case "redis":
-            await using (var peer = await RedisLock.CreateAsync(options.Redis))
-            {
-                await RunScenariosAsync(peer);
-            }
-
-            break;
+            return await RedisLock.CreateAsync(options.Redis);
         case "orleans-1":
         case "orleans-3":
         {
             var silos = peerName == "orleans-1" ? 1 : 3;
             var started = Stopwatch.GetTimestamp();
-            await using var cluster = await SiloCluster.StartAsync(peerName, silos, options.SiloDll, options.Postgres, options.StateDirectory, []);
+            var cluster = await SiloCluster.StartAsync(peerName, silos, options.SiloDll, options.Postgres, options.StateDirectory);
+            clusters.Add(cluster);
             Log($"peer {peerName}: {silos} silo process(es) serving after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-            await using (var peer = await OrleansLock.ConnectAsync(peerName, cluster.Gateways, cluster.ClusterId, cluster.ServiceId))
-            {
-                await RunScenariosAsync(peer);
-            }
-
-            await cluster.DisposeAsync();
-            if (silos == 1)
-            {
-                // A fresh silo of its own, so its memory and its lock activations are those of this scenario alone.
-                Log($"peer {peerName}: scenario (e), {settings.ScaleLocks:N0} locks, on a fresh silo");
-                await using var scaleCluster = await SiloCluster.StartAsync($"{peerName}-scale", 1, options.SiloDll, options.Postgres, options.StateDirectory, []);
-                await using var peer = await OrleansLock.ConnectAsync(peerName, scaleCluster.Gateways, scaleCluster.ClusterId, scaleCluster.ServiceId);
-                var grains = (IGrainFactory)peer.Services.GetService(typeof(IGrainFactory))!;
-                await Scale.RunAsync(peer, grains, scaleCluster.Silos[0], settings, results);
-                LogScenario(Scale.Id, peerName);
-            }
-
-            break;
+            return await OrleansLock.ConnectAsync(peerName, cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
         }
         default:
             throw new ArgumentOutOfRangeException(nameof(peerName), peerName, "Unknown peer.");
     }
 }
 
-async Task RunScenariosAsync(IBenchLock peer)
+// A peer that breaks is reported and dropped; the others go on.
+async Task RunGuardedAsync(List<IBenchLock> peers, IBenchLock peer, IScenario scenario, Func<Task> run)
 {
-    await Uncontended.RunAsync(peer, settings, results);
-    LogScenario(Uncontended.Id, peer.Name);
-    await ManyNames.RunAsync(peer, settings, results);
-    LogScenario(ManyNames.Id, peer.Name);
-    await HotTry.RunAsync(peer, settings, results);
-    LogScenario(HotTry.Id, peer.Name);
-    await HotWait.RunAsync(peer, settings, results);
-    LogScenario(HotWait.Id, peer.Name);
+    if (!peers.Contains(peer))
+    {
+        return;
+    }
+
+    try
+    {
+        await run();
+    }
+    catch (Exception exception)
+    {
+        results.Fail($"({scenario.Id}) {peer.Name}: the run failed and the peer was dropped: {exception.GetType().Name}: {exception.Message}");
+        Console.Error.WriteLine(exception);
+        peers.Remove(peer);
+    }
 }
 
 void LogScenario(string scenario, string peer)

@@ -20,10 +20,10 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     public IEnumerable<string> Gateways => _silos.Select(s => s.Gateway);
 
-    public static async Task<SiloCluster> StartAsync(string name, int silos, string siloDll, string postgres, string stateDirectory, IReadOnlyList<string> extraArguments)
+    public static async Task<SiloCluster> StartAsync(string name, int silos, string siloDll, string postgres, string stateDirectory)
     {
         // A service id of its own per cluster: the clusters share the database but never a lock's state.
-        var launch = new SiloLaunch(siloDll, postgres, $"bench-{name}", $"bench-{name}-{Guid.NewGuid():N}"[..32], stateDirectory, extraArguments);
+        var launch = new SiloLaunch(siloDll, postgres, $"bench-{name}", $"bench-{name}-{Guid.NewGuid():N}"[..40], stateDirectory);
         var started = new List<SiloProcess>();
         try
         {

@@ -52,11 +52,6 @@ internal sealed partial class SiloProcess : IAsyncDisposable
             start.ArgumentList.Add(value);
         }
 
-        foreach (var argument in launch.ExtraArguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         // By environment, not argument: the connection string stays out of `ps`.
         start.Environment["LOCKSILO_POSTGRES"] = launch.Postgres;
         start.Environment["Logging__Console__FormatterName"] = "simple";
@@ -149,4 +144,4 @@ internal sealed partial class SiloProcess : IAsyncDisposable
 }
 
 /// <summary>What every silo of one benchmark cluster is started with.</summary>
-internal sealed record SiloLaunch(string SiloDll, string Postgres, string ClusterId, string ServiceId, string StateDirectory, IReadOnlyList<string> ExtraArguments);
+internal sealed record SiloLaunch(string SiloDll, string Postgres, string ClusterId, string ServiceId, string StateDirectory);

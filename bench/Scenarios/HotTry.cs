@@ -8,26 +8,28 @@ namespace LockService.Bench.Scenarios;
 /// (c) 32 clients on one name, each trying without waiting, releasing at once when it wins: successful and failed
 /// tries per second, and no two holders ever.
 /// </summary>
-internal static class HotTry
+internal sealed class HotTry(ScenarioSettings settings) : IScenario
 {
-    public const string Id = "c";
+    private readonly Dictionary<string, Figures> _figures = new(StringComparer.Ordinal);
 
-    public static async Task RunAsync(IBenchLock peer, ScenarioSettings settings, BenchResults results)
+    public string Id => "c";
+
+    public Task WarmUpAsync(IBenchLock peer) => RunWindowAsync(peer, FiguresOf(peer), settings.Warmup, keep: false);
+
+    public Task MeasureAsync(IBenchLock peer, TimeSpan window) => RunWindowAsync(peer, FiguresOf(peer), window, keep: true);
+
+    public void Report(IBenchLock peer, BenchResults results)
     {
-        var name = $"bench-c-{peer.Name}";
-        var monitor = new ExclusionMonitor();
-        await RunWindowAsync(peer, settings, name, monitor, settings.Warmup);
-        var (acquired, refused, elapsed) = await RunWindowAsync(peer, settings, name, monitor, settings.Duration);
-
-        results.Set(Id, peer.Name, "acquired_per_s", acquired / elapsed.TotalSeconds);
-        results.Set(Id, peer.Name, "refused_per_s", refused / elapsed.TotalSeconds);
-        results.Set(Id, peer.Name, "overlaps", monitor.Overlaps);
-        results.CheckExclusion(Id, peer.Name, monitor.Overlaps);
+        var figures = FiguresOf(peer);
+        results.Set(Id, peer.Name, "acquired_per_s", figures.Acquired / figures.Seconds);
+        results.Set(Id, peer.Name, "refused_per_s", figures.Refused / figures.Seconds);
+        results.Set(Id, peer.Name, "overlaps", figures.Monitor.Overlaps);
+        results.CheckExclusion(Id, peer.Name, figures.Monitor.Overlaps);
     }
 
-    private static async Task<(long Acquired, long Refused, TimeSpan Elapsed)> RunWindowAsync(
-        IBenchLock peer, ScenarioSettings settings, string name, ExclusionMonitor monitor, TimeSpan duration)
+    private async Task RunWindowAsync(IBenchLock peer, Figures figures, TimeSpan duration, bool keep)
     {
+        var name = $"bench-c-{peer.Name}";
         long acquired = 0, refused = 0;
         var started = Stopwatch.GetTimestamp();
         var until = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -42,16 +44,35 @@ internal static class HotTry
                     continue;
                 }
 
-                monitor.Enter();
+                figures.Monitor.Enter();
                 // Give other clients' continuations a chance to run while this one holds, so an overlap has a window
                 // to show up in.
                 await Task.Yield();
-                monitor.Exit();
+                figures.Monitor.Exit();
                 await handle.ReleaseAsync();
                 Interlocked.Increment(ref acquired);
             }
         })));
 
-        return (acquired, refused, Stopwatch.GetElapsedTime(started));
+        if (keep)
+        {
+            figures.Acquired += acquired;
+            figures.Refused += refused;
+            figures.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+    }
+
+    private Figures FiguresOf(IBenchLock peer) =>
+        _figures.TryGetValue(peer.Name, out var figures) ? figures : _figures[peer.Name] = new Figures();
+
+    private sealed class Figures
+    {
+        public ExclusionMonitor Monitor { get; } = new();
+
+        public long Acquired { get; set; }
+
+        public long Refused { get; set; }
+
+        public double Seconds { get; set; }
     }
 }

@@ -5,66 +5,92 @@ using LockService.Bench.Reporting;
 namespace LockService.Bench.Scenarios;
 
 /// <summary>(b) 32 concurrent clients over 1,000 names, try-acquire + release: successful pairs per second.</summary>
-internal static class ManyNames
+internal sealed class ManyNames(ScenarioSettings settings) : IScenario
 {
-    public const string Id = "b";
+    private readonly Dictionary<string, Figures> _figures = new(StringComparer.Ordinal);
 
-    public static async Task RunAsync(IBenchLock peer, ScenarioSettings settings, BenchResults results)
+    public string Id => "b";
+
+    public async Task WarmUpAsync(IBenchLock peer)
     {
-        var names = Enumerable.Range(0, settings.Names).Select(i => $"bench-b-{peer.Name}-{i}").ToArray();
-        var monitor = new ExclusionMonitor(names.Length);
+        var figures = FiguresOf(peer);
 
-        // Touch every name once first, so the measured window sees the steady state (for the lock service:
-        // activations loaded and the first grant's per-activation work done) rather than the first use of each name.
+        // Touch every name once first, so the measured windows see the steady state (for the lock service: activations
+        // loaded and the first grant's per-activation work done) rather than the first use of each name.
         var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(_ => Task.Run(async () =>
         {
             int index;
-            while ((index = Interlocked.Increment(ref next)) < names.Length)
+            while ((index = Interlocked.Increment(ref next)) < figures.Names.Length)
             {
-                if (await peer.TryAcquireAsync(names[index], settings.Ttl) is { } handle)
+                if (await peer.TryAcquireAsync(figures.Names[index], settings.Ttl) is { } handle)
                 {
                     await handle.ReleaseAsync();
                 }
             }
-        }));
+        })));
 
-        await RunWindowAsync(peer, settings, names, monitor, settings.Warmup);
-        var (pairs, refused, elapsed) = await RunWindowAsync(peer, settings, names, monitor, settings.Duration);
-
-        results.Set(Id, peer.Name, "pairs_per_s", pairs / elapsed.TotalSeconds);
-        results.Set(Id, peer.Name, "refused_per_s", refused / elapsed.TotalSeconds);
-        results.Set(Id, peer.Name, "overlaps", monitor.Overlaps);
-        results.CheckExclusion(Id, peer.Name, monitor.Overlaps);
+        await RunWindowAsync(peer, figures, settings.Warmup, keep: false);
     }
 
-    private static async Task<(long Pairs, long Refused, TimeSpan Elapsed)> RunWindowAsync(
-        IBenchLock peer, ScenarioSettings settings, string[] names, ExclusionMonitor monitor, TimeSpan duration)
+    public Task MeasureAsync(IBenchLock peer, TimeSpan window) => RunWindowAsync(peer, FiguresOf(peer), window, keep: true);
+
+    public void Report(IBenchLock peer, BenchResults results)
+    {
+        var figures = FiguresOf(peer);
+        results.Set(Id, peer.Name, "pairs_per_s", figures.Pairs / figures.Seconds);
+        results.Set(Id, peer.Name, "refused_per_s", figures.Refused / figures.Seconds);
+        results.Set(Id, peer.Name, "overlaps", figures.Monitor.Overlaps);
+        results.CheckExclusion(Id, peer.Name, figures.Monitor.Overlaps);
+    }
+
+    private async Task RunWindowAsync(IBenchLock peer, Figures figures, TimeSpan duration, bool keep)
     {
         long pairs = 0, refused = 0;
         var started = Stopwatch.GetTimestamp();
         var until = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(client => Task.Run(async () =>
         {
-            var random = new Random(client);
+            var random = new Random(HashCode.Combine(client, started));
             while (Stopwatch.GetTimestamp() < until)
             {
-                var index = random.Next(names.Length);
-                var handle = await peer.TryAcquireAsync(names[index], settings.Ttl);
+                var index = random.Next(figures.Names.Length);
+                var handle = await peer.TryAcquireAsync(figures.Names[index], settings.Ttl);
                 if (handle is null)
                 {
                     Interlocked.Increment(ref refused);
                     continue;
                 }
 
-                monitor.Enter(index);
+                figures.Monitor.Enter(index);
                 await Task.Yield();
-                monitor.Exit(index);
+                figures.Monitor.Exit(index);
                 await handle.ReleaseAsync();
                 Interlocked.Increment(ref pairs);
             }
         })));
 
-        return (pairs, refused, Stopwatch.GetElapsedTime(started));
+        if (keep)
+        {
+            figures.Pairs += pairs;
+            figures.Refused += refused;
+            figures.Seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+    }
+
+    private Figures FiguresOf(IBenchLock peer) =>
+        _figures.TryGetValue(peer.Name, out var figures) ? figures : _figures[peer.Name] = new Figures(peer.Name, settings.Names);
+
+    private sealed class Figures(string peer, int names)
+    {
+        public string[] Names { get; } = Enumerable.Range(0, names).Select(i => $"bench-b-{peer}-{i}").ToArray();
+
+        public ExclusionMonitor Monitor { get; } = new(names);
+
+        public long Pairs { get; set; }
+
+        public long Refused { get; set; }
+
+        public double Seconds { get; set; }
     }
 }

@@ -3,10 +3,16 @@ namespace LockService.Bench.Scenarios;
 /// <summary>How long and how wide the scenarios run; the defaults are the issue's.</summary>
 internal sealed record ScenarioSettings
 {
-    /// <summary>Measured window of every timed scenario.</summary>
+    /// <summary>Measured time of every timed scenario, per peer (the sum of its windows).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Run before each measured window and thrown away (JIT, pools, activations, first-grant work).</summary>
+    /// <summary>
+    /// The measured time of each scenario is split into this many windows, taking turns between the peers, so load
+    /// from elsewhere on the (shared) machine falls on every peer alike.
+    /// </summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>Run once per scenario and peer before its windows and thrown away (JIT, pools, activations, first-grant work).</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Concurrent clients of scenarios (b), (c) and (d).</summary>

@@ -27,9 +27,11 @@ public sealed class LockGrainOptions
     /// How long a release by the holder, with nobody waiting, may live only in memory before it is written; the next
     /// grant writes it anyway. Saves one durable write per acquire+release pair of a busy lock. If the silo dies in
     /// that window, storage still names the releaser, so the lock is granted again only when that lease ends: a
-    /// delay, never a second holder. Zero writes every release at once. Default 1 second.
+    /// delay, never a second holder. Zero writes every release at once. Default 5 seconds: long enough that a lock in
+    /// steady use is granted again before its release would be written, short enough that a released lock does not
+    /// look held in storage for long.
     /// </summary>
-    public TimeSpan ReleaseWriteDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ReleaseWriteDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long a lock grain may sit idle before Orleans deactivates it and its memory can be reclaimed; its state is
