@@ -24,6 +24,8 @@ public sealed partial class LockGrain
         }
 
         _reaperRegistered = true;
+        // Storage first (a lazily written release), so the reminder is never dropped while storage still names a holder.
+        await WriteUnwrittenReleaseAsync();
         var now = _clock.GetUtcNow();
         var current = Current;
         if (current.IsHeldAt(now))

@@ -106,7 +106,8 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
         if (current.Holder == owner && current.FencingToken == fencingToken)
         {
-            var after = await EndLeaseAsync(current, now, "release");
+            // With nobody waiting the release reaches storage lazily; LockGrain.LazyRelease.cs argues why that is safe.
+            var after = CanReleaseLazily ? ReleaseLazily(current) : await EndLeaseAsync(current, now, "release");
             LogReleased(Name, owner, fencingToken);
             return Result(LockOutcome.Released, after);
         }
@@ -202,6 +203,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         try
         {
             await _storage.WriteStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
+            StorageCaughtUp();
         }
         catch (Exception exception)
         {
@@ -236,6 +238,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         {
             await _storage.ReadStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
             _record.State ??= new LockState();
+            StorageCaughtUp();
         }
         catch (Exception exception)
         {

@@ -2,6 +2,7 @@ using LockService.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Orleans.Hosting;
 
@@ -23,6 +24,13 @@ public static class LockGrainsSiloBuilderExtensions
         }
 
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LockGrainOptions>, LockGrainOptionsValidator>());
+        builder.Services.AddOptions<GrainCollectionOptions>().Configure<IOptions<LockGrainOptions>>((collection, locks) =>
+        {
+            if (locks.Value.IdleDeactivationAge is { } idle)
+            {
+                collection.ClassSpecificCollectionAge[typeof(LockGrain).FullName!] = idle;
+            }
+        });
         builder.UseSystemTextJsonGrainStorageSerializer();
         builder.Services.TryAddKeyedSingleton(LockGrainServices.ClockKey, TimeProvider.System);
         return builder;

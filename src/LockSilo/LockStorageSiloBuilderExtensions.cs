@@ -1,4 +1,5 @@
 using LockService.Grains;
+using Npgsql;
 
 namespace Orleans.Hosting;
 
@@ -17,7 +18,7 @@ public static class LockStorageSiloBuilderExtensions
         builder.AddAdoNetGrainStorage(LockGrainServices.StorageProviderName, options =>
         {
             options.Invariant = NpgsqlInvariant;
-            options.ConnectionString = connectionString;
+            options.ConnectionString = WithPreparedStatements(connectionString);
         });
         builder.UseAdoNetReminderService(options =>
         {
@@ -25,6 +26,22 @@ public static class LockStorageSiloBuilderExtensions
             options.ConnectionString = connectionString;
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Every lock state read and write is one of the same few statements, so Npgsql is asked to prepare them on each
+    /// pooled connection (PostgreSQL then parses and plans each once per connection instead of on every write), unless
+    /// the connection string already sets Max Auto Prepare.
+    /// </summary>
+    internal static string WithPreparedStatements(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 16;
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>Lock state and reminders in silo memory: for development and tests only, nothing survives a restart.</summary>

@@ -1,9 +1,11 @@
+using LockService.Grains;
 using LockService.Silo;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 var builder = Host.CreateApplicationBuilder();
 builder.Configuration.AddEnvironmentVariables(prefix: "LOCKSILO_");
@@ -30,7 +32,13 @@ if (validation.Failed)
 }
 
 builder.Services.AddSingleton(Options.Create(options));
+// The lock grains' settings (LockGrainOptions) from the "LockGrains" section, e.g. LOCKSILO_LockGrains__MaxWaiters.
+builder.Services.AddOptions<LockGrainOptions>().Bind(builder.Configuration.GetSection("LockGrains"));
 builder.UseOrleans(silo => silo.UseLockService(options));
+// After a burst of locks goes idle and Orleans collects their grains, give the memory back (IdleMemoryReturn.cs).
+builder.Services.AddSingleton<IdleMemoryReturn>();
+builder.Services.AddSingleton<IActivationWorkingSetObserver>(services => services.GetRequiredService<IdleMemoryReturn>());
+builder.Services.AddHostedService(services => services.GetRequiredService<IdleMemoryReturn>());
 // Hosted services start in order: registered after the silo, the banner is printed once the silo serves calls.
 builder.Services.AddHostedService<StartupBanner>();
 // SIGTERM and Ctrl-C stop the host, and the silo leaves the cluster gracefully: its activations move on.

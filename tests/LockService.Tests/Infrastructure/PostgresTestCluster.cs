@@ -12,12 +12,14 @@ public sealed class PostgresTestCluster : IAsyncDisposable
 
     public IGrainFactory Grains => Cluster.Client;
 
-    public static async Task<PostgresTestCluster> StartAsync(string connectionString, string serviceId, string? clusterId = null, short silos = 1)
+    public static async Task<PostgresTestCluster> StartAsync(string connectionString, string serviceId, string? clusterId = null, short silos = 1,
+        Action<TestClusterBuilder>? configure = null)
     {
         var builder = new TestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
         builder.Options.ClusterId = clusterId ?? $"cluster-{Guid.NewGuid():N}";
         PostgresSiloConfigurator.Prepare(builder, connectionString);
+        configure?.Invoke(builder);
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new PostgresTestCluster(cluster);

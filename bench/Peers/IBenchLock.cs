@@ -1,0 +1,26 @@
+namespace LockService.Bench.Peers;
+
+/// <summary>
+/// One way of taking a named lock: the only thing a scenario knows about a peer, so every peer runs through the
+/// same client code path and differs only in what happens behind these two calls.
+/// </summary>
+internal interface IBenchLock : IAsyncDisposable
+{
+    /// <summary>The peer's name in the results: pg-row, pg-advisory, redis, orleans-1, orleans-3.</summary>
+    string Name { get; }
+
+    /// <summary>One try, no waiting. <see langword="null"/> when someone else holds the lock.</summary>
+    ValueTask<IBenchHandle?> TryAcquireAsync(string lockName, TimeSpan ttl);
+
+    /// <summary>
+    /// Waits the peer's own way (in the server, by polling, or queued in the lock grain) for at most
+    /// <paramref name="timeout"/>. <see langword="null"/> when the wait timed out.
+    /// </summary>
+    ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout);
+}
+
+/// <summary>A held lock of some peer.</summary>
+internal interface IBenchHandle
+{
+    ValueTask ReleaseAsync();
+}

@@ -1,0 +1,106 @@
+using LockService.Bench.Timing;
+using Npgsql;
+
+namespace LockService.Bench.Peers;
+
+/// <summary>
+/// The lock table users write themselves (the seed project): <c>locks(lock_name primary key, lock_owner, lock_time,
+/// expires_at)</c>. Acquire is one upsert that only takes the row when it is expired or already ours; release is one
+/// conditional delete. Waiting retries after a 1–5 ms jittered sleep (a precise one: see <see cref="PreciseDelay"/>).
+/// </summary>
+internal sealed class PgRowLock : IBenchLock
+{
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS locks (
+            lock_name  text        PRIMARY KEY,
+            lock_owner text        NOT NULL,
+            lock_time  timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL
+        )
+        """;
+
+    // One statement: insert, or take over an expired row, or renew our own; no row back means someone else holds it.
+    private const string AcquireSql = """
+        INSERT INTO locks (lock_name, lock_owner, lock_time, expires_at)
+        VALUES ($1, $2, now(), now() + $3)
+        ON CONFLICT (lock_name) DO UPDATE
+            SET lock_owner = excluded.lock_owner, lock_time = excluded.lock_time, expires_at = excluded.expires_at
+            WHERE locks.expires_at <= now() OR locks.lock_owner = excluded.lock_owner
+        RETURNING lock_owner
+        """;
+
+    private const string ReleaseSql = "DELETE FROM locks WHERE lock_name = $1 AND lock_owner = $2";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _ownerPrefix = $"pg-row:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private long _acquisitions;
+
+    private PgRowLock(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+
+    public string Name => "pg-row";
+
+    public static async Task<PgRowLock> CreateAsync(string connectionString)
+    {
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (var command = dataSource.CreateCommand(Schema))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using (var command = dataSource.CreateCommand("TRUNCATE locks"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new PgRowLock(dataSource);
+    }
+
+    public async ValueTask<IBenchHandle?> TryAcquireAsync(string lockName, TimeSpan ttl)
+    {
+        var owner = $"{_ownerPrefix}:{Interlocked.Increment(ref _acquisitions)}";
+        return await TryOnceAsync(lockName, owner, ttl) ? new Handle(this, lockName, owner) : null;
+    }
+
+    public async ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout)
+    {
+        var owner = $"{_ownerPrefix}:{Interlocked.Increment(ref _acquisitions)}";
+        var deadline = TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond) + timeout;
+        while (true)
+        {
+            if (await TryOnceAsync(lockName, owner, ttl))
+            {
+                return new Handle(this, lockName, owner);
+            }
+
+            if (TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond) >= deadline)
+            {
+                return null;
+            }
+
+            await PreciseDelay.Shared.WaitAsync(TimeSpan.FromMicroseconds(Random.Shared.Next(1_000, 5_001)));
+        }
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private async Task<bool> TryOnceAsync(string lockName, string owner, TimeSpan ttl)
+    {
+        await using var command = _dataSource.CreateCommand(AcquireSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lockName });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+        command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = ttl });
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync();
+    }
+
+    private sealed class Handle(PgRowLock peer, string lockName, string owner) : IBenchHandle
+    {
+        public async ValueTask ReleaseAsync()
+        {
+            await using var command = peer._dataSource.CreateCommand(ReleaseSql);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = lockName });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = owner });
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}

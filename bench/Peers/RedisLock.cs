@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Medallion.Threading.Redis;
+using StackExchange.Redis;
+
+namespace LockService.Bench.Peers;
+
+/// <summary>
+/// Redis locks through DistributedLock.Redis with its defaults: a waiting acquire polls with a random 10–800 ms
+/// sleep, the library's own way. Nothing is durable unless Redis persists, and a failover can lose a held lock.
+/// </summary>
+internal sealed class RedisLock : IBenchLock
+{
+    private readonly ConnectionMultiplexer _connection;
+    private readonly IDatabase _database;
+    private readonly ConcurrentDictionary<(string, TimeSpan), RedisDistributedLock> _locks = new();
+
+    private RedisLock(ConnectionMultiplexer connection)
+    {
+        _connection = connection;
+        _database = connection.GetDatabase();
+    }
+
+    public string Name => "redis";
+
+    public static async Task<RedisLock> CreateAsync(string endpoint) =>
+        new(await ConnectionMultiplexer.ConnectAsync(endpoint));
+
+    public async ValueTask<IBenchHandle?> TryAcquireAsync(string lockName, TimeSpan ttl) =>
+        Wrap(await Lock(lockName, ttl).TryAcquireAsync(TimeSpan.Zero));
+
+    public async ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout) =>
+        Wrap(await Lock(lockName, ttl).TryAcquireAsync(timeout));
+
+    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+
+    private RedisDistributedLock Lock(string lockName, TimeSpan ttl) =>
+        _locks.GetOrAdd((lockName, ttl), key => new RedisDistributedLock(key.Item1, _database, options => options.Expiry(key.Item2)));
+
+    private static Handle? Wrap(RedisDistributedLockHandle? handle) => handle is null ? null : new Handle(handle);
+
+    private sealed class Handle(RedisDistributedLockHandle handle) : IBenchHandle
+    {
+        public ValueTask ReleaseAsync() => handle.DisposeAsync();
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using LockService.Bench;
+using LockService.Bench.Hosting;
+using LockService.Bench.Peers;
+using LockService.Bench.Reporting;
+using LockService.Bench.Scenarios;
+using LockService.Bench.Timing;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException exception)
+{
+    Console.Error.WriteLine($"bench: {exception.Message}");
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+var startedAt = DateTimeOffset.UtcNow;
+var loadAtStart = Machine.LoadAverage();
+var clock = Stopwatch.StartNew();
+var results = new BenchResults();
+var settings = options.Scenarios;
+
+var (delayP50, delayP99) = await PreciseDelay.Shared.CalibrateAsync();
+Log($"precise 1 ms delay here: p50 {delayP50:F3} ms, p99 {delayP99:F3} ms");
+results.Note($"A requested 1 ms delay (holds, pg-row retry sleeps) took p50 {delayP50:F3} ms, p99 {delayP99:F3} ms on this machine.");
+
+await RunScenariosAsync();
+if (options.Peers.Contains("orleans-1"))
+{
+    await RunScaleAsync();
+}
+
+var machine = await Machine.DescribeAsync(options.Postgres, options.Redis);
+var run = new RunInfo(startedAt, clock.Elapsed.TotalSeconds, machine, settings, loadAtStart, Machine.LoadAverage());
+var targets = Targets.Evaluate(results);
+var markdown = Report.Markdown(results, targets, run);
+Console.WriteLine();
+Console.WriteLine(markdown);
+
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.ResultsFile))!);
+await File.WriteAllTextAsync(options.ResultsFile, Report.Json(results, targets, run));
+if (options.MarkdownFile is { } markdownFile)
+{
+    await File.WriteAllTextAsync(markdownFile, markdown);
+}
+
+Log($"results written to {options.ResultsFile}");
+if (results.Failures.Count > 0)
+{
+    Log($"FAILED: {results.Failures.Count} correctness failure(s); see above.");
+    return 1;
+}
+
+return 0;
+
+// (a)-(d): every peer up at once, each scenario in windows that take turns between the peers.
+async Task RunScenariosAsync()
+{
+    var peers = new List<IBenchLock>();
+    var clusters = new List<SiloCluster>();
+    try
+    {
+        foreach (var peerName in options.Peers)
+        {
+            Log($"peer {peerName}: starting");
+            try
+            {
+                peers.Add(await StartPeerAsync(peerName, clusters));
+            }
+            catch (Exception exception)
+            {
+                results.Fail($"{peerName}: could not be started: {exception.GetType().Name}: {exception.Message}");
+                Console.Error.WriteLine(exception);
+            }
+        }
+
+        IScenario[] scenarios = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
+        var window = settings.Duration / settings.Rounds;
+        foreach (var scenario in scenarios)
+        {
+            Log($"({scenario.Id}): warm-up, then {settings.Rounds} windows of {window.TotalSeconds:F1} s per peer, taking turns");
+            foreach (var peer in peers.ToArray())
+            {
+                await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
+            }
+
+            for (var round = 0; round < settings.Rounds; round++)
+            {
+                // A different peer goes first in every round: none always runs right after the same neighbour.
+                var order = peers.Skip(round % Math.Max(1, peers.Count)).Concat(peers.Take(round % Math.Max(1, peers.Count))).ToArray();
+                foreach (var peer in order)
+                {
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
+                }
+            }
+
+            foreach (var peer in peers)
+            {
+                scenario.Report(peer, results);
+                LogScenario(scenario.Id, peer.Name);
+            }
+        }
+    }
+    finally
+    {
+        foreach (var peer in peers)
+        {
+            await peer.DisposeAsync();
+        }
+
+        foreach (var cluster in clusters)
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+}
+
+// (e): a fresh one-silo cluster of its own, so its memory and its lock activations are this scenario's alone.
+async Task RunScaleAsync()
+{
+    Log($"(e): {settings.ScaleLocks:N0} locks on a fresh silo");
+    try
+    {
+        await using var cluster = await SiloCluster.StartAsync("orleans-1-scale", 1, options.SiloDll, options.Postgres, options.StateDirectory);
+        await using var peer = await OrleansLock.ConnectAsync("orleans-1", cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
+        var grains = (IGrainFactory)peer.Services.GetService(typeof(IGrainFactory))!;
+        await Scale.RunAsync(peer, grains, cluster.Silos[0], settings, results);
+        LogScenario(Scale.Id, peer.Name);
+    }
+    catch (Exception exception)
+    {
+        results.Fail($"(e) orleans-1: the scenario failed: {exception.GetType().Name}: {exception.Message}");
+        Console.Error.WriteLine(exception);
+    }
+}
+
+async Task<IBenchLock> StartPeerAsync(string peerName, List<SiloCluster> clusters)
+{
+    switch (peerName)
+    {
+        case "pg-row":
+            return await PgRowLock.CreateAsync(options.Postgres);
+        case "pg-advisory":
+            return new PgAdvisoryLock(options.Postgres);
+        case "redis":
+            return await RedisLock.CreateAsync(options.Redis);
+        case "orleans-1":
+        case "orleans-3":
+        {
+            var silos = peerName == "orleans-1" ? 1 : 3;
+            var started = Stopwatch.GetTimestamp();
+            var cluster = await SiloCluster.StartAsync(peerName, silos, options.SiloDll, options.Postgres, options.StateDirectory);
+            clusters.Add(cluster);
+            Log($"peer {peerName}: {silos} silo process(es) serving after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+            return await OrleansLock.ConnectAsync(peerName, cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
+        }
+        default:
+            throw new ArgumentOutOfRangeException(nameof(peerName), peerName, "Unknown peer.");
+    }
+}
+
+// A peer that breaks is reported and dropped; the others go on.
+async Task RunGuardedAsync(List<IBenchLock> peers, IBenchLock peer, IScenario scenario, Func<Task> run)
+{
+    if (!peers.Contains(peer))
+    {
+        return;
+    }
+
+    try
+    {
+        await run();
+    }
+    catch (Exception exception)
+    {
+        results.Fail($"({scenario.Id}) {peer.Name}: the run failed and the peer was dropped: {exception.GetType().Name}: {exception.Message}");
+        Console.Error.WriteLine(exception);
+        peers.Remove(peer);
+    }
+}
+
+void LogScenario(string scenario, string peer)
+{
+    var metrics = results.Scenarios.GetValueOrDefault(scenario)?.GetValueOrDefault(peer);
+    var text = metrics is null ? "(nothing)" : string.Join(", ", metrics.Select(m => $"{m.Key}={Targets.Format(m.Value)}"));
+    Log($"({scenario}) {peer}: {text}");
+}
+
+void Log(string message) => Console.Error.WriteLine($"bench [{clock.Elapsed.TotalSeconds,6:F1}s]: {message}");

@@ -1,0 +1,83 @@
+namespace LockService.Bench.Reporting;
+
+/// <summary>One target of issue 7: a ratio (or a plain figure) measured in this run, its limit, and whether it is met.</summary>
+internal sealed record TargetResult(string Name, double? Value, double Limit, bool Met, string Comparison, string Detail);
+
+/// <summary>
+/// The targets of issue 7, each computed from figures of the same run. The service is judged as <c>orleans-1</c>
+/// (one silo, the same single PostgreSQL as the peers); <c>orleans-3</c> is reported beside it.
+/// </summary>
+internal static class Targets
+{
+    public const string Subject = "orleans-1";
+
+    public static IReadOnlyList<TargetResult> Evaluate(BenchResults r)
+    {
+        var targets = new List<TargetResult>
+        {
+            AtMost("(a) pair p50: orleans-1 / pg-row", Ratio(r, "a", "pair_p50_ms", "pg-row"), 1.5,
+                Detail(r, "a", "pair_p50_ms", "pg-row", "ms")),
+            AtLeast("(b) pairs/s: orleans-1 / pg-row", Ratio(r, "b", "pairs_per_s", "pg-row"), 1.0,
+                Detail(r, "b", "pairs_per_s", "pg-row", "/s")),
+            AtLeast("(c) failed tries/s: orleans-1 / pg-row", Ratio(r, "c", "refused_per_s", "pg-row"), 10.0,
+                Detail(r, "c", "refused_per_s", "pg-row", "/s")),
+            AtLeast("(c) successful tries/s: orleans-1 / pg-advisory", Ratio(r, "c", "acquired_per_s", "pg-advisory"), 1.0,
+                Detail(r, "c", "acquired_per_s", "pg-advisory", "/s")),
+            AtMost("(a)-(d) overlaps, every peer", TotalOverlaps(r), 0, "holders counted in process; any overlap fails the run"),
+            AtMost("(d) handoff p50: orleans-1 / pg-advisory", Ratio(r, "d", "handoff_p50_ms", "pg-advisory"), 2.0,
+                Detail(r, "d", "handoff_p50_ms", "pg-advisory", "ms")),
+            AtMost("(d) handoff p50: orleans-1 / pg-row", Ratio(r, "d", "handoff_p50_ms", "pg-row"), 0.5,
+                Detail(r, "d", "handoff_p50_ms", "pg-row", "ms")),
+            AtLeast("(d) grants/s: orleans-1 / pg-advisory", Ratio(r, "d", "grants_per_s", "pg-advisory"), 0.7,
+                Detail(r, "d", "grants_per_s", "pg-advisory", "/s")),
+            AtMost("(d) releaser regains the lock, % of handoffs (orleans-1)", r.Get("d", Subject, "regained_pct"), 5.0,
+                "straight back to the client that just released it"),
+            AtLeast("(d) fewest grants of a client / mean (orleans-1)", r.Get("d", Subject, "min_to_mean"), 0.5,
+                $"fewest {Format(r.Get("d", Subject, "min_grants_per_client"))}, mean {Format(r.Get("d", Subject, "mean_grants_per_client"))}"),
+            AtMost("(e) silo memory per held lock, bytes (orleans-1)", r.Get("e", Subject, "bytes_per_held_lock"), 4096,
+                $"RSS {Format(r.Get("e", Subject, "rss_before_mib"))} MiB before, {Format(r.Get("e", Subject, "rss_held_mib"))} MiB with {Format(r.Get("e", Subject, "locks_held"))} locks held"),
+            AtMost("(e) lock grains still active after release and idle wait, % of held", IdleActivePercent(r), 1.0,
+                $"{Format(r.Get("e", Subject, "activations_after_idle"))} of {Format(r.Get("e", Subject, "activations_held"))} activations left after {Format(r.Get("e", Subject, "idle_wait_s"))} s; RSS {Format(r.Get("e", Subject, "rss_idle_mib"))} MiB"),
+        };
+        return targets;
+    }
+
+    private static double? Ratio(BenchResults r, string scenario, string metric, string peer) =>
+        r.Get(scenario, Subject, metric) is { } ours && r.Get(scenario, peer, metric) is { } theirs && theirs != 0 ? ours / theirs : null;
+
+    private static string Detail(BenchResults r, string scenario, string metric, string peer, string unit) =>
+        $"{Subject} {Format(r.Get(scenario, Subject, metric))} {unit} vs {peer} {Format(r.Get(scenario, peer, metric))} {unit}";
+
+    private static double? TotalOverlaps(BenchResults r)
+    {
+        var total = 0.0;
+        foreach (var peers in r.Scenarios.Values)
+        {
+            foreach (var metrics in peers.Values)
+            {
+                total += metrics.GetValueOrDefault("overlaps");
+            }
+        }
+
+        return total;
+    }
+
+    private static double? IdleActivePercent(BenchResults r) =>
+        r.Get("e", Subject, "activations_after_idle") is { } left && r.Get("e", Subject, "activations_held") is { } held && held > 0 ? 100.0 * left / held : null;
+
+    private static TargetResult AtMost(string name, double? value, double limit, string detail) =>
+        new(name, value, limit, value is { } v && !double.IsNaN(v) && v <= limit, "<=", detail);
+
+    private static TargetResult AtLeast(string name, double? value, double limit, string detail) =>
+        new(name, value, limit, value is { } v && !double.IsNaN(v) && v >= limit, ">=", detail);
+
+    public static string Format(double? value) => value switch
+    {
+        null => "n/a",
+        double v when double.IsNaN(v) => "n/a",
+        double v when Math.Abs(v) >= 1000 => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+        double v when Math.Abs(v) >= 100 => v.ToString("F0", System.Globalization.CultureInfo.InvariantCulture),
+        double v when Math.Abs(v) >= 10 => v.ToString("F1", System.Globalization.CultureInfo.InvariantCulture),
+        double v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,44 @@
+namespace LockService.Bench.Scenarios;
+
+/// <summary>How long and how wide the scenarios run; the defaults are the issue's.</summary>
+internal sealed record ScenarioSettings
+{
+    /// <summary>Measured time of every timed scenario, per peer (the sum of its windows).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The measured time of each scenario is split into this many windows, taking turns between the peers, so load
+    /// from elsewhere on the (shared) machine falls on every peer alike.
+    /// </summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>Run once per scenario and peer before its windows and thrown away (JIT, pools, activations, first-grant work).</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Concurrent clients of scenarios (b), (c) and (d).</summary>
+    public int Clients { get; init; } = 32;
+
+    /// <summary>Distinct lock names of scenario (b).</summary>
+    public int Names { get; init; } = 1_000;
+
+    /// <summary>How long a holder keeps the lock in scenario (d).</summary>
+    public TimeSpan Hold { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Lease of every grant in (a)–(d): far longer than any hold, so no lease runs out mid-scenario.</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Locks held at once in scenario (e).</summary>
+    public int ScaleLocks { get; init; } = 100_000;
+
+    /// <summary>Locks acquired and released on the fresh silo of scenario (e) before its baseline is taken.</summary>
+    public int ScaleWarmupLocks { get; init; } = 2_000;
+
+    /// <summary>Concurrent acquirers in scenario (e).</summary>
+    public int ScaleClients { get; init; } = 64;
+
+    /// <summary>Lease of the scale scenario's grants: longer than the scenario, so keep-alive traffic stays small.</summary>
+    public TimeSpan ScaleTtl { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long (e) waits at most for idle lock grains to deactivate after release.</summary>
+    public TimeSpan IdleWait { get; init; } = TimeSpan.FromMinutes(3);
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+#
+# The benchmark of issue 7: this lock service (one silo and three silos, real
+# LockSilo processes on PostgreSQL) side by side with a PostgreSQL lock table,
+# PostgreSQL advisory locks (DistributedLock.Postgres) and Redis
+# (DistributedLock.Redis), all in one run against the same PostgreSQL server.
+#
+#   scripts/bench.sh                     # everything; about 6-8 minutes on 2 cores
+#   scripts/bench.sh --peers pg-row,orleans-1 --scale 10000   # extra args go to the bench program
+#
+# Starts and, on exit, stops everything it needs: a throwaway PostgreSQL with
+# sql/ applied (scripts/lib/postgres.sh), a throwaway Redis on a free loopback
+# port (the redis-server package is installed if missing, as root), and the
+# silo processes (started by the bench program, PIDs recorded in the state
+# directory so they are stopped here even if the program dies).
+#
+# Prints a markdown table and writes bench/results/latest.json (with the
+# `targets` array) and bench/results/latest.md. Exit status is non-zero if a
+# correctness check failed (two holders at once, a free lock refused) or the
+# run broke; an unmet performance target is reported, not an error.
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DATABASE=locks_bench
+BENCH_DLL=$REPO_ROOT/bench/bin/Release/net10.0/LockBench.dll
+SILO_DLL=$REPO_ROOT/src/LockSilo/bin/Release/net10.0/LockSilo.dll
+
+STATE_DIR=""
+REDIS_PID=""
+
+log() { printf 'bench.sh: %s\n' "$*" >&2; }
+
+# Stops exactly what this script (or the bench program on its behalf) started.
+cleanup() {
+    local rc=$? file pid i
+    set +e
+    trap '' INT TERM
+    if [[ -n $STATE_DIR && -d $STATE_DIR ]]; then
+        for file in "$STATE_DIR"/*.pid; do
+            [[ -e $file ]] || continue
+            pid=$(head -n 1 "$file")
+            if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+                log "stopping leftover silo process $pid ($(basename "$file" .pid))"
+                kill -TERM "$pid" 2>/dev/null
+                for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+                kill -KILL "$pid" 2>/dev/null
+            fi
+        done
+    fi
+    if [[ -n $REDIS_PID ]] && kill -0 "$REDIS_PID" 2>/dev/null; then
+        kill -TERM "$REDIS_PID" 2>/dev/null
+        for ((i = 0; i < 50; i++)); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$REDIS_PID" 2>/dev/null
+    fi
+    if declare -F pg_stop >/dev/null; then
+        pg_stop || log "warning: could not stop the throwaway PostgreSQL cleanly"
+    fi
+    if [[ -n $STATE_DIR && -d $STATE_DIR ]]; then
+        rm -rf -- "$STATE_DIR"
+    fi
+    exit "$rc"
+}
+
+ensure_redis_installed() {
+    command -v redis-server >/dev/null && return 0
+    [[ $(id -u) -eq 0 ]] || { log "error: redis-server is not installed (Debian: sudo apt-get install -y redis-server)"; return 1; }
+    log "redis-server not found; installing it with apt-get"
+    apt-get -q -o DPkg::Lock::Timeout=300 update </dev/null >&2
+    DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300 install redis-server </dev/null >&2
+}
+
+free_port() {
+    local port i
+    for ((i = 0; i < 100; i++)); do
+        port=$((20000 + RANDOM % 10000))
+        if ! ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# A Redis that keeps nothing on disk, on loopback only, owned by this script.
+start_redis() {
+    local port i
+    port=$(free_port) || { log "error: no free port for Redis"; return 1; }
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize no \
+        --dir "$STATE_DIR" --logfile "$STATE_DIR/redis.log" &
+    REDIS_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+            REDIS_ENDPOINT=127.0.0.1:$port
+            log "Redis $(redis-server --version | awk '{print $3}' | sed 's/^v=//') running on $REDIS_ENDPOINT (pid $REDIS_PID)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    log "error: Redis did not answer; its log follows"
+    cat "$STATE_DIR/redis.log" >&2
+    return 1
+}
+
+main() {
+    cd "$REPO_ROOT"
+    # shellcheck source=scripts/lib/postgres.sh
+    source scripts/lib/postgres.sh
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 MSBUILDDISABLENODEREUSE=1
+
+    pg_ensure_installed
+    ensure_redis_installed
+
+    log "building the bench and the silo (Release)"
+    dotnet build bench/LockBench.csproj -c Release -v quiet -nologo >&2
+    dotnet build src/LockSilo/LockSilo.csproj -c Release -v quiet -nologo >&2
+
+    STATE_DIR=$(mktemp -d /tmp/locks-bench.XXXXXX)
+    pg_start ""
+    pg_create_database "$DATABASE"
+    pg_apply_sql "$DATABASE" sql
+    start_redis
+
+    # Idle lock grains of the benchmark's silos are collected after a little over a minute (Orleans' minimum is
+    # its one-minute collection quantum), so scenario (e) can show memory coming back within the run.
+    export LOCKSILO_LockGrains__IdleDeactivationAge=${LOCKSILO_LockGrains__IdleDeactivationAge:-00:01:05}
+
+    local rc=0
+    dotnet "$BENCH_DLL" \
+        --postgres "$(pg_conn_string "$DATABASE")" \
+        --redis "$REDIS_ENDPOINT" \
+        --silo-dll "$SILO_DLL" \
+        --state-dir "$STATE_DIR" \
+        --results bench/results/latest.json \
+        --markdown bench/results/latest.md \
+        "$@" || rc=$?
+    return "$rc"
+}
+
+main "$@"

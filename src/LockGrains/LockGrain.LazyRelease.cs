@@ -1,0 +1,88 @@
+namespace LockService.Grains;
+
+/// <summary>
+/// Lazily durable release: a release with nobody waiting takes effect in memory at once and reaches storage a moment
+/// later (<see cref="LockGrainOptions.ReleaseWriteDelay"/>), or with the next write, whichever comes first. A hot lock
+/// that is acquired and released over and over then costs one durable write per acquire+release pair, not two.
+/// </summary>
+/// <remarks>
+/// <para>Why this can never allow two holders. Storage lags this activation only by releases, never by grants: every
+/// grant is still an ETag-checked write that completes before it is returned. So whoever reads storage instead of this
+/// activation's memory (a new activation after the silo died, a duplicate activation) sees, in the worst case, the
+/// releaser still holding its lease. It then refuses everyone until that lease's <c>ExpiresAt</c>, as it would for
+/// any holder. The releaser does not renew a lease it has released (its handle stopped renewing before it sent the
+/// release), so the lease runs out and the lock is granted again: a lost release delays the next grant by at most the
+/// rest of the lease, and never hands the lock to a second holder while the first one may still act.</para>
+/// <para>Why fencing tokens still only grow. A release does not change the token: the stored record and memory agree
+/// on it, and the next grant (from memory here, or from storage anywhere else) writes that token + 1, checked against
+/// the ETag of the last durable write. A grant from a stale view loses the ETag race and fails closed.</para>
+/// <para>Only a release by the holder with an empty queue is lazy. A handoff to a waiter is a grant, so it is written
+/// before the waiter hears of it; a forced release, an abandon and a reap stay durable at once, because the lease
+/// they end belongs to someone who might still renew it.</para>
+/// <para>The unwritten release is written when the delay passes (a grain timer, which does not keep the activation
+/// alive), before the reaper reminder is unregistered, and when the activation deactivates. A failed write is only
+/// logged: storage then names the releaser until its lease ends, which is the delay described above.</para>
+/// </remarks>
+public sealed partial class LockGrain
+{
+    // Memory is ahead of storage by a release: Current has no holder, storage still names the last one.
+    private bool _releaseUnwritten;
+    private IGrainTimer? _releaseWriteTimer;
+
+    /// <summary>Whether a release by the holder may end the lease in memory first (see the class remarks).</summary>
+    private bool CanReleaseLazily => _options.ReleaseWriteDelay > TimeSpan.Zero && _waiters.Count == 0;
+
+    /// <summary>Ends the current lease in memory now; storage follows within <see cref="LockGrainOptions.ReleaseWriteDelay"/>.</summary>
+    private LockState ReleaseLazily(LockState current)
+    {
+        var released = current.Copy();
+        released.Holder = null;
+        released.AcquiredAt = null;
+        released.ExpiresAt = null;
+        _record.State = released;
+        _releaseUnwritten = true;
+
+        if (_releaseWriteTimer is null)
+        {
+            // Not interleaving: the write runs as an ordinary turn, so it cannot overlap a grant's write.
+            _releaseWriteTimer = this.RegisterGrainTimer(
+                WriteUnwrittenReleaseAsync,
+                new GrainTimerCreationOptions(_options.ReleaseWriteDelay, Timeout.InfiniteTimeSpan) { Interleave = false, KeepAlive = false });
+        }
+        else
+        {
+            _releaseWriteTimer.Change(_options.ReleaseWriteDelay, Timeout.InfiniteTimeSpan);
+        }
+
+        return released;
+    }
+
+    /// <summary>Writes a release that so far lives only in memory. Does nothing if storage is already up to date.</summary>
+    private async Task WriteUnwrittenReleaseAsync()
+    {
+        if (!_releaseUnwritten)
+        {
+            return;
+        }
+
+        try
+        {
+            await WriteOrFailClosedAsync(Current, "release");
+        }
+        catch (LockStorageException)
+        {
+            // Logged by WriteOrFailClosedAsync, which also reloaded storage's view (the releaser, until its lease
+            // ends). Nothing more to do: that only delays the next grant.
+        }
+    }
+
+    /// <summary>Called after every write attempt: storage and memory agree again (written, or reloaded from storage).</summary>
+    private void StorageCaughtUp() => _releaseUnwritten = false;
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A graceful end (idle collection, shutdown, rebalancing) leaves storage exact, so the next activation does not
+        // wait for the released lease to run out.
+        await WriteUnwrittenReleaseAsync();
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace LockService.Silo;
+
+/// <summary>
+/// Gives memory back to the operating system after a wave of deactivations: a burst of locks that went idle and were
+/// collected. The .NET GC keeps freed memory committed for reuse and only decommits it during a full collection, which
+/// an idle silo has no reason to run, so without this the silo's resident size would stay at its peak for good.
+/// </summary>
+/// <remarks>
+/// Once a minute (<see cref="IdleMemoryReturnPolicy.Interval"/>) it looks at how many activations ended; after a wave of at
+/// least <see cref="IdleMemoryReturnPolicy.WaveSize"/> that has died down, it runs one aggressive, compacting full
+/// collection. That pauses the silo briefly, which is why it waits for a wave: a silo in steady use never triggers it.
+/// </remarks>
+internal sealed partial class IdleMemoryReturn(TimeProvider clock, ILogger<IdleMemoryReturn> logger) : BackgroundService, IActivationWorkingSetObserver
+{
+    private readonly IdleMemoryReturnPolicy _policy = new();
+    private long _deactivations;
+
+    public void OnDeactivated(IActivationWorkingSetMember member) => Interlocked.Increment(ref _deactivations);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(IdleMemoryReturnPolicy.Interval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (_policy.ShouldCollect(Interlocked.Exchange(ref _deactivations, 0)))
+                {
+                    var before = Environment.WorkingSet;
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    LogReturned(before >> 20, Environment.WorkingSet >> 20);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Memory returned after a wave of idle deactivations: working set {BeforeMiB} MiB -> {AfterMiB} MiB.")]
+    private partial void LogReturned(long beforeMiB, long afterMiB);
+}
+
+/// <summary>When <see cref="IdleMemoryReturn"/> collects: after a large wave of deactivations, once it has died down.</summary>
+internal sealed class IdleMemoryReturnPolicy
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Deactivations that make a wave worth a full collection (a few MiB of lock grains at least).</summary>
+    public const long WaveSize = 10_000;
+
+    private long _wave;
+
+    /// <summary>
+    /// Takes the deactivations of the last interval. A wave is a run of intervals with at least a tenth of
+    /// <see cref="WaveSize"/> each; true when a wave of at least <see cref="WaveSize"/> in all has just ended. Slow churn
+    /// never makes a wave, so it never costs a full collection.
+    /// </summary>
+    public bool ShouldCollect(long deactivationsThisInterval)
+    {
+        _wave += deactivationsThisInterval;
+        if (deactivationsThisInterval >= WaveSize / 10)
+        {
+            return false;
+        }
+
+        var ended = _wave;
+        _wave = 0;
+        return ended >= WaveSize;
+    }
+}
