@@ -27,11 +27,16 @@ public sealed class LockGrainOptions
     /// How long a release by the holder, with nobody waiting, may live only in memory before it is written; the next
     /// grant writes it anyway. Saves one durable write per acquire+release pair of a busy lock. If the silo dies in
     /// that window, storage still names the releaser, so the lock is granted again only when that lease ends: a
-    /// delay, never a second holder. Zero writes every release at once. Default 5 seconds: long enough that a lock in
-    /// steady use is granted again before its release would be written, short enough that a released lock does not
-    /// look held in storage for long.
+    /// delay, never a second holder. Zero (the default) writes every release at once.
     /// </summary>
-    public TimeSpan ReleaseWriteDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <remarks>
+    /// Off by default: a lost release is visible to its own owner. An owner that reuses its name (a fixed
+    /// <c>--owner</c>, say) and acquires again after a silo died with its release unwritten finds its old lease
+    /// still there and gets <see cref="LockOutcome.Renewed"/> with the old token instead of a new grant. That is safe
+    /// (the same owner, the same token) but surprising, so it is an opt-in for hot locks whose owners are unique per
+    /// acquisition, as the handle API's are. 5 seconds is a good value then.
+    /// </remarks>
+    public TimeSpan ReleaseWriteDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>
     /// How long a lock grain may sit idle before Orleans deactivates it and its memory can be reclaimed; its state is

@@ -45,8 +45,9 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         var callsAtExit = workers.Select(w => w.Calls).ToArray();
 
         // The stream goes on across the shutdown and after it, on the surviving silos.
+        // A worker that found a violation stops; the assertions below report it.
         await Eventually.ReturnsAsync(
-            () => Task.FromResult(workers.Select((w, i) => w.Calls - callsAtExit[i]).Min()),
+            () => Task.FromResult(workers.Select((w, i) => w.Violations.Count > 0 ? int.MaxValue : w.Calls - callsAtExit[i]).Min()),
             callsSinceExit => callsSinceExit >= 9,
             "every worker's cycles after the silo exited");
         stop.Cancel();
@@ -61,7 +62,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         }
 
         Assert.Equal(0, exitCode);
-        Assert.All(workers, w => Assert.Empty(w.Violations));
+        Assert.Empty(workers.SelectMany(w => w.Violations));
         // The only failure allowed: the stopping silo refused the request before it reached the lock ("Silo stopping",
         // a transient rejection that also invalidates the caller's cached address), and the state read back proves it
         // did not happen at all, so the caller may simply retry. Timeouts, or a failed call that did happen, fail the test.
