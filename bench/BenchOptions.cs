@@ -24,7 +24,7 @@ internal sealed record BenchOptions
     public const string Usage = """
         usage: LockBench --postgres CONNSTR --redis HOST:PORT --silo-dll PATH --state-dir DIR
                          [--results FILE.json] [--markdown FILE.md] [--peers pg-row,pg-advisory,redis,orleans-1,orleans-3]
-                         [--duration SECONDS] [--warmup SECONDS] [--scale LOCKS] [--idle-wait SECONDS]
+                         [--duration SECONDS] [--warmup SECONDS] [--scale LOCKS (0: skip (e))] [--idle-wait SECONDS]
         Normally run by scripts/bench.sh, which starts PostgreSQL and Redis and passes these.
         """;
 
@@ -58,7 +58,7 @@ internal sealed record BenchOptions
 
         if (values.TryGetValue("--scale", out var scale))
         {
-            scenarios = scenarios with { ScaleLocks = int.TryParse(scale, out var locks) && locks > 0 ? locks : throw new ArgumentException($"--scale must be a positive number (was '{scale}').") };
+            scenarios = scenarios with { ScaleLocks = int.TryParse(scale, out var locks) && locks >= 0 ? locks : throw new ArgumentException($"--scale must be a number, 0 to skip scenario (e) (was '{scale}').") };
         }
 
         if (values.TryGetValue("--idle-wait", out var idleWait))

@@ -29,7 +29,7 @@ Log($"precise 1 ms delay here: p50 {delayP50:F3} ms, p99 {delayP99:F3} ms");
 results.Note($"A requested 1 ms delay (holds, pg-row retry sleeps) took p50 {delayP50:F3} ms, p99 {delayP99:F3} ms on this machine.");
 
 await RunScenariosAsync();
-if (options.Peers.Contains("orleans-1"))
+if (options.Peers.Contains("orleans-1") && settings.ScaleLocks > 0)
 {
     await RunScaleAsync();
 }
