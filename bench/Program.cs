@@ -78,7 +78,8 @@ async Task RunScenariosAsync()
             }
         }
 
-        IScenario[] scenarios = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
+        IScenario[] all = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
+        var scenarios = all.Where(s => options.TimedScenarios.Contains(s.Id)).ToArray();
         var window = settings.Duration / settings.Rounds;
         foreach (var scenario in scenarios)
         {
