@@ -80,22 +80,35 @@ async Task RunScenariosAsync()
 
         IScenario[] all = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
         var scenarios = all.Where(s => options.TimedScenarios.Contains(s.Id)).ToArray();
-        var window = settings.Duration / settings.Rounds;
         foreach (var scenario in scenarios)
         {
-            Log($"({scenario.Id}): warm-up, then {settings.Rounds} windows of {window.TotalSeconds:F1} s per peer, taking turns");
-            foreach (var peer in peers.ToArray())
+            if (scenario.Contiguous)
             {
-                await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
-            }
-
-            for (var round = 0; round < settings.Rounds; round++)
-            {
-                // A different peer goes first in every round: none always runs right after the same neighbour.
-                var order = peers.Skip(round % Math.Max(1, peers.Count)).Concat(peers.Take(round % Math.Max(1, peers.Count))).ToArray();
-                foreach (var peer in order)
+                Log($"({scenario.Id}): per peer a warm-up, one window of {settings.Duration.TotalSeconds:F1} s and a {settings.Settle.TotalSeconds:F0} s pause");
+                foreach (var peer in peers.ToArray())
                 {
-                    await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, settings.Duration));
+                    await Task.Delay(settings.Settle);
+                }
+            }
+            else
+            {
+                var window = settings.Duration / settings.Rounds;
+                Log($"({scenario.Id}): warm-up, then {settings.Rounds} windows of {window.TotalSeconds:F1} s per peer, taking turns");
+                foreach (var peer in peers.ToArray())
+                {
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
+                }
+
+                for (var round = 0; round < settings.Rounds; round++)
+                {
+                    // A different peer goes first in every round: none always runs right after the same neighbour.
+                    var order = peers.Skip(round % Math.Max(1, peers.Count)).Concat(peers.Take(round % Math.Max(1, peers.Count))).ToArray();
+                    foreach (var peer in order)
+                    {
+                        await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
+                    }
                 }
             }
 
