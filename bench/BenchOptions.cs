@@ -21,10 +21,13 @@ internal sealed record BenchOptions
 
     public ScenarioSettings Scenarios { get; init; } = new();
 
+    /// <summary>Which of the timed scenarios (a)–(d) to run; all by default.</summary>
+    public IReadOnlyList<string> TimedScenarios { get; init; } = ["a", "b", "c", "d"];
+
     public const string Usage = """
         usage: LockBench --postgres CONNSTR --redis HOST:PORT --silo-dll PATH --state-dir DIR
                          [--results FILE.json] [--markdown FILE.md] [--peers pg-row,pg-advisory,redis,orleans-1,orleans-3]
-                         [--duration SECONDS] [--warmup SECONDS] [--scale LOCKS] [--idle-wait SECONDS]
+                         [--scenarios a,b,c,d] [--duration SECONDS] [--warmup SECONDS] [--scale LOCKS (0: skip (e))] [--idle-wait SECONDS]
         Normally run by scripts/bench.sh, which starts PostgreSQL and Redis and passes these.
         """;
 
@@ -58,7 +61,7 @@ internal sealed record BenchOptions
 
         if (values.TryGetValue("--scale", out var scale))
         {
-            scenarios = scenarios with { ScaleLocks = int.TryParse(scale, out var locks) && locks > 0 ? locks : throw new ArgumentException($"--scale must be a positive number (was '{scale}').") };
+            scenarios = scenarios with { ScaleLocks = int.TryParse(scale, out var locks) && locks >= 0 ? locks : throw new ArgumentException($"--scale must be a number, 0 to skip scenario (e) (was '{scale}').") };
         }
 
         if (values.TryGetValue("--idle-wait", out var idleWait))
@@ -75,6 +78,14 @@ internal sealed record BenchOptions
             }
         }
 
+        var timed = values.TryGetValue("--scenarios", out var scenarioList)
+            ? scenarioList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : ["a", "b", "c", "d"];
+        if (timed.Any(s => s is not ("a" or "b" or "c" or "d")))
+        {
+            throw new ArgumentException($"--scenarios takes a comma-separated subset of a,b,c,d (was '{scenarioList}'); (e) is --scale.");
+        }
+
         return new BenchOptions
         {
             Postgres = Required("--postgres"),
@@ -85,6 +96,7 @@ internal sealed record BenchOptions
             MarkdownFile = values.GetValueOrDefault("--markdown"),
             Peers = peers,
             Scenarios = scenarios,
+            TimedScenarios = timed,
         };
     }
 

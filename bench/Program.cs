@@ -29,7 +29,7 @@ Log($"precise 1 ms delay here: p50 {delayP50:F3} ms, p99 {delayP99:F3} ms");
 results.Note($"A requested 1 ms delay (holds, pg-row retry sleeps) took p50 {delayP50:F3} ms, p99 {delayP99:F3} ms on this machine.");
 
 await RunScenariosAsync();
-if (options.Peers.Contains("orleans-1"))
+if (options.Peers.Contains("orleans-1") && settings.ScaleLocks > 0)
 {
     await RunScaleAsync();
 }
@@ -78,23 +78,37 @@ async Task RunScenariosAsync()
             }
         }
 
-        IScenario[] scenarios = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
-        var window = settings.Duration / settings.Rounds;
+        IScenario[] all = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
+        var scenarios = all.Where(s => options.TimedScenarios.Contains(s.Id)).ToArray();
         foreach (var scenario in scenarios)
         {
-            Log($"({scenario.Id}): warm-up, then {settings.Rounds} windows of {window.TotalSeconds:F1} s per peer, taking turns");
-            foreach (var peer in peers.ToArray())
+            if (scenario.Contiguous)
             {
-                await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
-            }
-
-            for (var round = 0; round < settings.Rounds; round++)
-            {
-                // A different peer goes first in every round: none always runs right after the same neighbour.
-                var order = peers.Skip(round % Math.Max(1, peers.Count)).Concat(peers.Take(round % Math.Max(1, peers.Count))).ToArray();
-                foreach (var peer in order)
+                Log($"({scenario.Id}): per peer a warm-up, one window of {settings.Duration.TotalSeconds:F1} s and a {settings.Settle.TotalSeconds:F0} s pause");
+                foreach (var peer in peers.ToArray())
                 {
-                    await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, settings.Duration));
+                    await Task.Delay(settings.Settle);
+                }
+            }
+            else
+            {
+                var window = settings.Duration / settings.Rounds;
+                Log($"({scenario.Id}): warm-up, then {settings.Rounds} windows of {window.TotalSeconds:F1} s per peer, taking turns");
+                foreach (var peer in peers.ToArray())
+                {
+                    await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
+                }
+
+                for (var round = 0; round < settings.Rounds; round++)
+                {
+                    // A different peer goes first in every round: none always runs right after the same neighbour.
+                    var order = peers.Skip(round % Math.Max(1, peers.Count)).Concat(peers.Take(round % Math.Max(1, peers.Count))).ToArray();
+                    foreach (var peer in order)
+                    {
+                        await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
+                    }
                 }
             }
 

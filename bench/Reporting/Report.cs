@@ -27,6 +27,7 @@ internal static class Report
         ("e", "rss_held_mib", "(e) silo RSS with all held, MiB"),
         ("e", "activations_after_idle", "(e) lock activations left after idle wait"),
         ("e", "rss_idle_mib", "(e) silo RSS after idle wait, MiB"),
+        ("e", "memory_returned_pct", "(e) memory the held locks took that came back, %"),
     ];
 
     public static string Markdown(BenchResults results, IReadOnlyList<TargetResult> targets, RunInfo run)

@@ -37,7 +37,9 @@ internal static class Targets
             AtMost("(e) silo memory per held lock, bytes (orleans-1)", r.Get("e", Subject, "bytes_per_held_lock"), 4096,
                 $"RSS {Format(r.Get("e", Subject, "rss_before_mib"))} MiB before, {Format(r.Get("e", Subject, "rss_held_mib"))} MiB with {Format(r.Get("e", Subject, "locks_held"))} locks held"),
             AtMost("(e) lock grains still active after release and idle wait, % of held", IdleActivePercent(r), 1.0,
-                $"{Format(r.Get("e", Subject, "activations_after_idle"))} of {Format(r.Get("e", Subject, "activations_held"))} activations left after {Format(r.Get("e", Subject, "idle_wait_s"))} s; RSS {Format(r.Get("e", Subject, "rss_idle_mib"))} MiB"),
+                $"{Format(r.Get("e", Subject, "activations_after_idle"))} of {Format(r.Get("e", Subject, "activations_held"))} activations left after {Format(r.Get("e", Subject, "idle_wait_s"))} s"),
+            AtLeast("(e) silo memory returned after the idle wait, % of what the held locks took", r.Get("e", Subject, "memory_returned_pct"), 50,
+                $"RSS {Format(r.Get("e", Subject, "rss_held_mib"))} MiB held, {Format(r.Get("e", Subject, "rss_idle_mib"))} MiB after the idle wait, {Format(r.Get("e", Subject, "rss_before_mib"))} MiB before"),
         };
         return targets;
     }

@@ -12,6 +12,12 @@ internal interface IScenario
 {
     string Id { get; }
 
+    /// <summary>
+    /// Whether the measured time is one contiguous window per peer, followed by a pause, instead of windows taking
+    /// turns. See <see cref="ManyNames"/> for why (b) is measured so.
+    /// </summary>
+    bool Contiguous => false;
+
     /// <summary>Runs <paramref name="peer"/> through the scenario without keeping figures (JIT, pools, first use of each name).</summary>
     Task WarmUpAsync(IBenchLock peer);
 

@@ -77,18 +77,20 @@ internal static class Scale
         })));
         var releaseSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-        // Idle lock grains are collected by Orleans once idle for the silo's configured age; wait for it.
+        // Idle lock grains are collected by Orleans once idle for the silo's configured age, and the silo then gives the
+        // memory back; wait for both (or the deadline), looking every few seconds.
         var idleStarted = Stopwatch.GetTimestamp();
         var idleActivations = await LockActivationsAsync(management);
-        while (idleActivations > heldActivations / 100 && Stopwatch.GetElapsedTime(idleStarted) < settings.IdleWait)
+        var idleRss = silo.ResidentBytes();
+        while ((idleActivations > heldActivations / 100 || idleRss > baseRss + (heldRss - baseRss) / 2)
+               && Stopwatch.GetElapsedTime(idleStarted) < settings.IdleWait)
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
             idleActivations = await LockActivationsAsync(management);
+            idleRss = silo.ResidentBytes();
         }
 
         var idleSeconds = Stopwatch.GetElapsedTime(idleStarted).TotalSeconds;
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        var idleRss = silo.ResidentBytes();
 
         results.Set(Id, peer.Name, "locks_held", held);
         results.Set(Id, peer.Name, "acquire_all_s", acquireSeconds);

@@ -12,6 +12,12 @@ internal sealed record ScenarioSettings
     /// </summary>
     public int Rounds { get; init; } = 5;
 
+    /// <summary>
+    /// Pause after each peer's window of a contiguous scenario ((b)): longer than the lock service's default release
+    /// write delay (5 s), so its deferred writes finish before the next peer runs.
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(6);
+
     /// <summary>Run once per scenario and peer before its windows and thrown away (JIT, pools, activations, first-grant work).</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace LockService.Silo;
@@ -10,11 +11,12 @@ namespace LockService.Silo;
 /// an idle silo has no reason to run, so without this the silo's resident size would stay at its peak for good.
 /// </summary>
 /// <remarks>
-/// Once a minute (<see cref="IdleMemoryReturnPolicy.Interval"/>) it looks at how many activations ended; after a wave of at
+/// Every <see cref="LockSiloOptions.MemoryReturnCheckInterval"/> it looks at how many activations ended; after a wave of at
 /// least <see cref="IdleMemoryReturnPolicy.WaveSize"/> that has died down, it runs one aggressive, compacting full
 /// collection. That pauses the silo briefly, which is why it waits for a wave: a silo in steady use never triggers it.
 /// </remarks>
-internal sealed partial class IdleMemoryReturn(TimeProvider clock, ILogger<IdleMemoryReturn> logger) : BackgroundService, IActivationWorkingSetObserver
+internal sealed partial class IdleMemoryReturn(IOptions<LockSiloOptions> options, TimeProvider clock, ILogger<IdleMemoryReturn> logger)
+    : BackgroundService, IActivationWorkingSetObserver
 {
     private readonly IdleMemoryReturnPolicy _policy = new();
     private long _deactivations;
@@ -23,7 +25,7 @@ internal sealed partial class IdleMemoryReturn(TimeProvider clock, ILogger<IdleM
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(IdleMemoryReturnPolicy.Interval, clock);
+        using var timer = new PeriodicTimer(options.Value.MemoryReturnCheckInterval, clock);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -48,8 +50,6 @@ internal sealed partial class IdleMemoryReturn(TimeProvider clock, ILogger<IdleM
 /// <summary>When <see cref="IdleMemoryReturn"/> collects: after a large wave of deactivations, once it has died down.</summary>
 internal sealed class IdleMemoryReturnPolicy
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
-
     /// <summary>Deactivations that make a wave worth a full collection (a few MiB of lock grains at least).</summary>
     public const long WaveSize = 10_000;
 

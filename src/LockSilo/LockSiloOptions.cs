@@ -40,6 +40,12 @@ public sealed class LockSiloOptions
     /// <summary>Chaos testing only: the silo kills itself right after writing this lock's state, before replying.</summary>
     public string? ChaosCrashAfterWriteOf { get; set; }
 
+    /// <summary>
+    /// How often the silo checks whether a wave of idle lock grains was just collected, to give their memory back to
+    /// the operating system (IdleMemoryReturn). Default 1 minute.
+    /// </summary>
+    public TimeSpan MemoryReturnCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public bool IsDurable => !string.IsNullOrWhiteSpace(Postgres);
 }
 
@@ -72,6 +78,11 @@ public sealed class LockSiloOptionsValidator : IValidateOptions<LockSiloOptions>
         if (string.IsNullOrWhiteSpace(options.ServiceId))
         {
             failures.Add("ServiceId must not be empty.");
+        }
+
+        if (options.MemoryReturnCheckInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"MemoryReturnCheckInterval must be at least 1 second (was {options.MemoryReturnCheckInterval}).");
         }
 
         if (string.IsNullOrWhiteSpace(options.AdvertisedAddress))
