@@ -127,8 +127,8 @@ main() {
     # Idle lock grains of the benchmark's silos are collected after a little over a minute (Orleans' minimum is
     # its one-minute collection quantum), so scenario (e) can show memory coming back within the run.
     export LOCKSILO_LockGrains__IdleDeactivationAge=${LOCKSILO_LockGrains__IdleDeactivationAge:-00:01:05}
-    # ...and the silo looks for such a wave of deactivations every 10 s (default 1 minute) to give the memory back.
-    export LOCKSILO_MemoryReturnCheckInterval=${LOCKSILO_MemoryReturnCheckInterval:-00:00:10}
+    # ...and the silo looks for such a wave of deactivations every 5 s (default 1 minute) to give the memory back.
+    export LOCKSILO_MemoryReturnCheckInterval=${LOCKSILO_MemoryReturnCheckInterval:-00:00:05}
 
     local rc=0
     dotnet "$BENCH_DLL" \
