@@ -129,8 +129,8 @@ main() {
     export LOCKSILO_LockGrains__IdleDeactivationAge=${LOCKSILO_LockGrains__IdleDeactivationAge:-00:01:05}
     # Lazily durable release (off by default in the product; see README) for the hot-path figures.
     export LOCKSILO_LockGrains__ReleaseWriteDelay=${LOCKSILO_LockGrains__ReleaseWriteDelay:-00:00:05}
-    # ...and the silo looks for such a wave of deactivations every 10 s (default 1 minute) to give the memory back.
-    export LOCKSILO_MemoryReturnCheckInterval=${LOCKSILO_MemoryReturnCheckInterval:-00:00:10}
+    # ...and the silo looks for such a wave of deactivations every 5 s (default 1 minute) to give the memory back.
+    export LOCKSILO_MemoryReturnCheckInterval=${LOCKSILO_MemoryReturnCheckInterval:-00:00:05}
 
     local rc=0
     dotnet "$BENCH_DLL" \

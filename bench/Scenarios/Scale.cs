@@ -88,6 +88,7 @@ internal static class Scale
             await Task.Delay(TimeSpan.FromSeconds(5));
             idleActivations = await LockActivationsAsync(management);
             idleRss = silo.ResidentBytes();
+            Console.Error.WriteLine($"bench: (e) idle for {Stopwatch.GetElapsedTime(idleStarted).TotalSeconds:F0} s: {idleActivations:N0} lock activations, RSS {idleRss / 1048576.0:F0} MiB");
         }
 
         var idleSeconds = Stopwatch.GetElapsedTime(idleStarted).TotalSeconds;

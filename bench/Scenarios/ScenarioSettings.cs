@@ -46,5 +46,5 @@ internal sealed record ScenarioSettings
     public TimeSpan ScaleTtl { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>How long (e) waits at most for idle lock grains to deactivate after release.</summary>
-    public TimeSpan IdleWait { get; init; } = TimeSpan.FromMinutes(3);
+    public TimeSpan IdleWait { get; init; } = TimeSpan.FromMinutes(4);
 }
