@@ -14,18 +14,22 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private SiloProcess(Process process, int siloPort, int gatewayPort)
+    private SiloProcess(Process process, int siloPort, int gatewayPort, string address)
     {
         _process = process;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        Address = address;
     }
 
     public int SiloPort { get; }
 
     public int GatewayPort { get; }
 
-    public string Gateway => $"127.0.0.1:{GatewayPort}";
+    /// <summary>The address the silo advertises to the cluster and its clients.</summary>
+    public string Address { get; }
+
+    public string Gateway => $"{Address}:{GatewayPort}";
 
     public int ProcessId => _process.Id;
 
@@ -41,25 +45,33 @@ public sealed class SiloProcess : IAsyncDisposable
         int? siloPort = null,
         int? gatewayPort = null,
         IEnumerable<string>? extraArguments = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        SiloPlacement? placement = null)
     {
         var ports = FreePorts.Take(2);
         var silo = siloPort ?? ports[0];
         var gateway = gatewayPort ?? ports[1];
-        var start = new ProcessStartInfo("dotnet")
+        placement ??= SiloPlacement.Loopback;
+        var command = placement.Launcher.Concat(["dotnet", Path.Combine(AppContext.BaseDirectory, "LockSilo.dll")]).ToArray();
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "LockSilo.dll"));
+        foreach (var argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+
         if (postgres is not null)
         {
             start.ArgumentList.Add("--postgres");
             start.ArgumentList.Add(postgres);
         }
 
-        foreach (var (option, value) in new[] { ("--silo-port", $"{silo}"), ("--gateway-port", $"{gateway}"), ("--cluster-id", clusterId), ("--service-id", serviceId) })
+        foreach (var (option, value) in new[] { ("--silo-port", $"{silo}"), ("--gateway-port", $"{gateway}"), ("--cluster-id", clusterId), ("--service-id", serviceId), ("--advertised-address", placement.Address) })
         {
             start.ArgumentList.Add(option);
             start.ArgumentList.Add(value);
@@ -78,7 +90,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var handle = new SiloProcess(process, silo, gateway);
+        var handle = new SiloProcess(process, silo, gateway, placement.Address);
         process.OutputDataReceived += (_, e) => handle.Record(e.Data);
         process.ErrorDataReceived += (_, e) => handle.Record(e.Data);
         process.Start();

@@ -14,7 +14,7 @@ namespace LockService.Chaos.Nemesis;
 /// </summary>
 public sealed class ChaosCluster : IAsyncDisposable
 {
-    private readonly List<SiloSlot> _silos = [];
+    private readonly SiloProcessGroup _silos;
     private readonly List<(string Id, Process Process)> _clients = [];
     private readonly ChaosSettings _settings;
     private readonly string _historyFolder;
@@ -28,6 +28,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         _historyFolder = historyFolder;
         ClusterId = ChaosRunner.Truncate($"chaos-{name}-{Guid.NewGuid():N}", 40);
         ServiceId = ClusterId;
+        _silos = new SiloProcessGroup(connectionString, ClusterId, ServiceId);
         Nemesis = new HistoryFile(Path.Combine(historyFolder, "nemesis.jsonl"));
     }
 
@@ -44,26 +45,15 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public List<string> Failures { get; } = [];
 
-    public IReadOnlyList<SiloSlot> Silos => _silos;
+    public IReadOnlyList<SiloSlot> Silos => _silos.Slots;
 
     public IGrainFactory Grains => _nemesisClient!.Services.GetRequiredService<IGrainFactory>();
 
-    public IEnumerable<string> Gateways => _silos.Select(s => $"127.0.0.1:{s.GatewayPort}");
+    public IEnumerable<string> Gateways => _silos.Gateways;
 
-    public async Task StartSilosAsync(int count, Func<int, IEnumerable<string>>? extraArguments = null)
+    public async Task StartSilosAsync(int count, Func<int, IEnumerable<string>>? extraArguments = null, Func<int, SiloPlacement>? placement = null)
     {
-        var ports = FreePorts.Take(count * 2);
-        for (var i = 0; i < count; i++)
-        {
-            _silos.Add(new SiloSlot(i, ports[2 * i], ports[2 * i + 1], extraArguments?.Invoke(i).ToArray() ?? []));
-        }
-
-        foreach (var slot in _silos)
-        {
-            slot.Process = StartSilo(slot, slot.ExtraArguments);
-        }
-
-        await Task.WhenAll(_silos.Select(s => s.Process!.WaitUntilReadyAsync()));
+        await _silos.StartAsync(count, extraArguments, placement);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
@@ -81,18 +71,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     }
 
     /// <summary>Starts the slot's silo again (after a kill or a graceful stop), on the same ports, optionally with other arguments.</summary>
-    public async Task RestartSiloAsync(SiloSlot slot, IEnumerable<string>? extraArguments = null)
-    {
-        if (slot.Process is { } old)
-        {
-            await old.DisposeAsync();
-        }
+    public Task RestartSiloAsync(SiloSlot slot, IEnumerable<string>? extraArguments = null) => _silos.RestartAsync(slot, extraArguments);
 
-        slot.Process = StartSilo(slot, (extraArguments ?? slot.ExtraArguments).ToArray());
-        await slot.Process.WaitUntilReadyAsync();
-    }
-
-    public void StartClients(int count, string gatewaysOverride = "")
+    public void StartClients(int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -133,7 +114,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         var grain = Grains.GetGrain<ILockGrain>(lockName);
         await grain.Describe();
         var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
-        return address is null ? null : _silos.FirstOrDefault(s => s.SiloPort == address.Endpoint.Port);
+        return address is null ? null : _silos.SlotOf(address.Endpoint.Port);
     }
 
     public void RecordFault(string fault, long start, long end)
@@ -189,31 +170,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             _nemesisClient.Dispose();
         }
 
-        foreach (var slot in _silos)
-        {
-            if (slot.Process is { } silo)
-            {
-                await silo.DisposeAsync();
-            }
-        }
-
+        await _silos.DisposeAsync();
         Nemesis.Dispose();
     }
-
-    private SiloProcess StartSilo(SiloSlot slot, IReadOnlyList<string> extraArguments) =>
-        SiloProcess.Start(ConnectionString, ClusterId, ServiceId, slot.SiloPort, slot.GatewayPort, extraArguments);
-}
-
-/// <summary>A silo position in the cluster: its ports stay, its process may be replaced.</summary>
-public sealed class SiloSlot(int index, int siloPort, int gatewayPort, IReadOnlyList<string> extraArguments)
-{
-    public int Index { get; } = index;
-
-    public int SiloPort { get; } = siloPort;
-
-    public int GatewayPort { get; } = gatewayPort;
-
-    public IReadOnlyList<string> ExtraArguments { get; } = extraArguments;
-
-    public SiloProcess? Process { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using LockService.Chaos.History;
 using LockService.Chaos.Workload;
+using LockService.Testing;
 using Npgsql;
 
 namespace LockService.Chaos.Nemesis;
@@ -19,7 +20,7 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
         }
 
         Directory.CreateDirectory(historyFolder);
-        var database = await postgres.CreateDatabaseAsync(Truncate($"chaos_{test.Name.Replace('-', '_')}_{Guid.NewGuid():N}", 50), sqlFolder, ProtectedResources.Schema);
+        var database = await SchemaDatabase.CreateAsync(postgres.AdminConnectionString, Truncate($"chaos_{test.Name.Replace('-', '_')}_{Guid.NewGuid():N}", 50), sqlFolder, ProtectedResources.Schema);
         Console.WriteLine($"== {test.Name}: {test.Settings.Clients} clients × {test.Settings.WorkersPerClient}, {test.Settings.Locks} locks, TTL {test.Settings.Ttl.TotalSeconds:0.#} s, {test.Settings.Duration.TotalSeconds:0} s");
 
         var notes = new List<string>();

@@ -16,27 +16,6 @@ public sealed class PostgresControl(string adminConnectionString, string binFold
         Required("CHAOS_PG_BIN"),
         Required("CHAOS_PG_DATA"));
 
-    public async Task<string> CreateDatabaseAsync(string name, string sqlFolder, string extraSchema)
-    {
-        await using (var admin = new NpgsqlConnection(AdminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        foreach (var file in Directory.GetFiles(sqlFolder, "*.sql").OrderBy(f => f, StringComparer.Ordinal).Append(null))
-        {
-            await using var command = new NpgsqlCommand(file is null ? extraSchema : await File.ReadAllTextAsync(file), connection);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        return connectionString;
-    }
-
     public Task RestartImmediateAsync() => PgCtlAsync("-m", "immediate", "-w", "restart");
 
     public Task StopImmediateAsync() => PgCtlAsync("-m", "immediate", "-w", "stop");

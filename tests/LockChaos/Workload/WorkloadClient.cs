@@ -132,35 +132,41 @@ public static class WorkloadClient
 
         private async Task<(string Outcome, LockResult? Result)> CallAsync(string op, string lockName, string owner, long? token, TimeSpan? ttl, Func<Task<LockResult>> call, Func<LockResult, bool> succeeded)
         {
-            var id = ++_ids;
-            history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Invoke, Lock = lockName, Owner = owner, Token = token, TtlMs = ttl?.TotalMilliseconds, T = HistoryFile.Now() });
+            var id = Record(op, HistoryEvent.Phases.Invoke, lockName, owner, token, ttl: ttl);
             try
             {
                 var result = await call();
                 var outcome = succeeded(result) ? HistoryEvent.Phases.Ok : HistoryEvent.Phases.Fail;
-                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = result.Acquired || outcome == HistoryEvent.Phases.Ok ? result.FencingToken : token, T = HistoryFile.Now(), Detail = result.Outcome.ToString() });
+                Record(op, outcome, lockName, owner, result.Acquired || outcome == HistoryEvent.Phases.Ok ? result.FencingToken : token, result.Outcome.ToString(), id: id);
                 return (outcome, result);
             }
             catch (Exception exception) when (exception is not ArgumentException)
             {
-                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Unknown, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now(), Detail = exception.GetType().Name });
+                Record(op, HistoryEvent.Phases.Unknown, lockName, owner, token, exception.GetType().Name, id: id);
                 return (HistoryEvent.Phases.Unknown, null);
             }
         }
 
         private async Task ResourceAsync(string op, string lockName, string owner, long token, Func<Task<string?>> write)
         {
-            var id = ++_ids;
-            history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Invoke, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now() });
+            var id = Record(op, HistoryEvent.Phases.Invoke, lockName, owner, token);
             try
             {
                 var refused = await write();
-                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = refused is null ? HistoryEvent.Phases.Ok : HistoryEvent.Phases.Fail, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now(), Detail = refused });
+                Record(op, refused is null ? HistoryEvent.Phases.Ok : HistoryEvent.Phases.Fail, lockName, owner, token, refused, id: id);
             }
             catch (Exception exception)
             {
-                history.Write(new HistoryEvent { Client = client, Id = id, Op = op, Phase = HistoryEvent.Phases.Unknown, Lock = lockName, Owner = owner, Token = token, T = HistoryFile.Now(), Detail = exception.GetType().Name });
+                Record(op, HistoryEvent.Phases.Unknown, lockName, owner, token, exception.GetType().Name, id: id);
             }
+        }
+
+        /// <summary>Writes one event of an operation (a new operation id for its invoke) with the shared monotonic time.</summary>
+        private long Record(string op, string phase, string lockName, string owner, long? token, string? detail = null, TimeSpan? ttl = null, long? id = null)
+        {
+            var operation = id ?? ++_ids;
+            history.Write(new HistoryEvent { Client = client, Id = operation, Op = op, Phase = phase, Lock = lockName, Owner = owner, Token = token, TtlMs = ttl?.TotalMilliseconds, T = HistoryFile.Now(), Detail = detail });
+            return operation;
         }
     }
 }

@@ -7,42 +7,31 @@ namespace LockService.Tests.Infrastructure;
 /// </summary>
 public sealed class ProcessClusterFixture : IAsyncLifetime
 {
-    private readonly List<SiloProcess> _silos = [];
+    private SiloProcessGroup _group = null!;
 
-    public string ConnectionString { get; private set; } = null!;
+    public string ConnectionString => _group.ConnectionString;
 
-    public string ClusterId { get; } = $"cli-{Guid.NewGuid():N}";
+    public string ClusterId => _group.ClusterId;
 
-    public string ServiceId { get; } = $"cli-{Guid.NewGuid():N}";
+    public string ServiceId => _group.ServiceId;
 
-    public IReadOnlyList<SiloProcess> Silos => _silos;
+    public IReadOnlyList<SiloProcess> Silos => _group.Slots.Select(s => s.Process!).ToArray();
 
     /// <summary>What <c>. .cluster/env</c> gives a shell: how lockctl finds this cluster.</summary>
     public IReadOnlyDictionary<string, string> LockctlEnvironment => new Dictionary<string, string>
     {
-        ["LOCKCTL_GATEWAYS"] = string.Join(',', _silos.Select(s => s.Gateway)),
+        ["LOCKCTL_GATEWAYS"] = string.Join(',', _group.Gateways),
         ["LOCKCTL_CLUSTER_ID"] = ClusterId,
         ["LOCKCTL_SERVICE_ID"] = ServiceId,
     };
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await TestDatabase.CreateAsync("locks_cli");
-        for (var i = 0; i < 2; i++)
-        {
-            _silos.Add(SiloProcess.Start(ConnectionString, ClusterId, ServiceId));
-        }
-
-        await Task.WhenAll(_silos.Select(s => s.WaitUntilReadyAsync()));
+        _group = new SiloProcessGroup(await TestDatabase.CreateAsync("locks_cli"), $"cli-{Guid.NewGuid():N}", $"cli-{Guid.NewGuid():N}");
+        await _group.StartAsync(2);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var silo in _silos)
-        {
-            await silo.DisposeAsync();
-        }
-    }
+    public async Task DisposeAsync() => await _group.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -4,28 +4,27 @@ using Orleans.Runtime;
 namespace LockService.Tests.Infrastructure;
 
 /// <summary>
-/// Several <c>LockSilo</c> processes on a fresh database, as <c>scripts/cluster.sh</c> runs them, and a client connected
-/// to all their gateways. For tests about real failures: a silo here can be killed with SIGKILL or stopped with SIGTERM,
+/// Several <c>LockSilo</c> processes on a fresh database (a <see cref="SiloProcessGroup"/>) and a client connected to
+/// all their gateways. For tests about real failures: a silo here can be killed with SIGKILL or stopped with SIGTERM,
 /// and the survivors find out through the membership protocol alone. Every process is killed on dispose.
 /// </summary>
 public sealed class SiloProcessCluster : IAsyncDisposable
 {
-    private SiloProcessCluster(string database, string clusterId, string serviceId, IReadOnlyList<SiloProcess> silos, LockClientHost client)
+    private readonly SiloProcessGroup _group;
+
+    private SiloProcessCluster(SiloProcessGroup group, LockClientHost client)
     {
-        Database = database;
-        ClusterId = clusterId;
-        ServiceId = serviceId;
-        Silos = silos;
+        _group = group;
         Client = client;
     }
 
-    public string Database { get; }
+    public string Database => _group.ConnectionString;
 
-    public string ClusterId { get; }
+    public string ClusterId => _group.ClusterId;
 
-    public string ServiceId { get; }
+    public string ServiceId => _group.ServiceId;
 
-    public IReadOnlyList<SiloProcess> Silos { get; }
+    public IReadOnlyList<SiloProcess> Silos => _group.Slots.Select(s => s.Process!).ToArray();
 
     public LockClientHost Client { get; }
 
@@ -33,45 +32,21 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
     public static async Task<SiloProcessCluster> StartAsync(string databasePrefix, int silos = 3)
     {
-        var database = await TestDatabase.CreateAsync(databasePrefix);
-        var (clusterId, serviceId) = ($"cluster-{Guid.NewGuid():N}", $"service-{Guid.NewGuid():N}");
-        var started = new List<SiloProcess>();
+        var group = new SiloProcessGroup(await TestDatabase.CreateAsync(databasePrefix), $"cluster-{Guid.NewGuid():N}", $"service-{Guid.NewGuid():N}");
         try
         {
-            // The first silo alone creates the cluster's membership version row; the others then join it.
-            started.Add(SiloProcess.Start(database, clusterId, serviceId));
-            await started[0].WaitUntilReadyAsync();
-            for (var i = 1; i < silos; i++)
-            {
-                started.Add(SiloProcess.Start(database, clusterId, serviceId));
-            }
-
-            foreach (var silo in started)
-            {
-                await silo.WaitUntilReadyAsync();
-            }
-
-            await Eventually.ReturnsAsync(
-                () => ActiveSiloCountAsync(database, clusterId),
-                count => count == silos,
-                $"{silos} silos Active in the membership table");
-
-            var client = await ConnectAsync(started, clusterId, serviceId);
-            return new SiloProcessCluster(database, clusterId, serviceId, started, client);
+            await group.StartAsync(silos);
+            return new SiloProcessCluster(group, await ConnectAsync(group));
         }
         catch
         {
-            foreach (var silo in started)
-            {
-                await silo.DisposeAsync();
-            }
-
+            await group.DisposeAsync();
             throw;
         }
     }
 
     /// <summary>Another client of the same cluster, through every gateway, as a second application would connect.</summary>
-    public Task<LockClientHost> ConnectClientAsync() => ConnectAsync(Silos, ClusterId, ServiceId);
+    public Task<LockClientHost> ConnectClientAsync() => ConnectAsync(_group);
 
     /// <summary>The silo process whose activation of <paramref name="grain"/> the grain directory knows of.</summary>
     public async Task<SiloProcess> FindHostAsync(IAddressable grain)
@@ -79,15 +54,14 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         var management = Grains.GetGrain<IManagementGrain>(0);
         var address = await management.GetActivationAddress(grain)
             ?? throw new InvalidOperationException("The grain directory knows no activation of the grain.");
-        return Silos.Single(s => s.SiloPort == address.Endpoint.Port);
+        return _group.SlotOf(address.Endpoint.Port)!.Process!;
     }
 
     /// <summary>Silos of this cluster with status Active (3) in the ADO.NET membership table.</summary>
-    public Task<long> ActiveSiloCountAsync() => ActiveSiloCountAsync(Database, ClusterId);
+    public Task<long> ActiveSiloCountAsync() => _group.ActiveSiloCountAsync();
 
     /// <summary>Silos of this cluster declared Dead (6) in the membership table.</summary>
-    public Task<long> DeadSiloCountAsync() =>
-        TestDatabase.ScalarAsync<long>(Database, "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = @cluster AND status = 6", ("cluster", ClusterId));
+    public Task<long> DeadSiloCountAsync() => _group.DeadSiloCountAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -97,24 +71,18 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         }
         finally
         {
-            foreach (var silo in Silos)
-            {
-                await silo.DisposeAsync();
-            }
+            await _group.DisposeAsync();
         }
     }
 
-    private static Task<long> ActiveSiloCountAsync(string database, string clusterId) =>
-        TestDatabase.ScalarAsync<long>(database, "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = @cluster AND status = 3", ("cluster", clusterId));
-
-    private static Task<LockClientHost> ConnectAsync(IEnumerable<SiloProcess> silos, string clusterId, string serviceId) =>
+    private static Task<LockClientHost> ConnectAsync(SiloProcessGroup group) =>
         LockClientHost.StartAsync(options =>
         {
-            foreach (var silo in silos)
+            foreach (var gateway in group.Gateways)
             {
-                options.Gateways.Add(silo.Gateway);
+                options.Gateways.Add(gateway);
             }
 
-            (options.ClusterId, options.ServiceId) = (clusterId, serviceId);
+            (options.ClusterId, options.ServiceId) = (group.ClusterId, group.ServiceId);
         });
 }

@@ -20,37 +20,8 @@ public static class TestDatabase
                 "which installs and starts one and sets the variable.");
 
     /// <summary>Creates an empty database, applies every <c>sql/*.sql</c> file in name order, returns its connection string.</summary>
-    public static async Task<string> CreateAsync(string prefix)
-    {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)];
-        await using (var admin = new NpgsqlConnection(AdminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
-        await ApplySchemaAsync(connectionString);
-        return connectionString;
-    }
-
-    public static async Task ApplySchemaAsync(string connectionString)
-    {
-        var files = Directory.GetFiles(RepositoryPaths.SqlFolder, "*.sql").OrderBy(f => f, StringComparer.Ordinal).ToArray();
-        if (files.Length == 0)
-        {
-            throw new InvalidOperationException($"No .sql files in {RepositoryPaths.SqlFolder}.");
-        }
-
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        foreach (var file in files)
-        {
-            await using var command = new NpgsqlCommand(await File.ReadAllTextAsync(file), connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
+    public static Task<string> CreateAsync(string prefix) =>
+        SchemaDatabase.CreateAsync(AdminConnectionString, $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)], RepositoryPaths.SqlFolder);
 
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, params (string Name, object Value)[] parameters)
     {

@@ -1,0 +1,98 @@
+using Npgsql;
+
+namespace LockService.Testing;
+
+/// <summary>
+/// The silo processes of one cluster on one PostgreSQL database, as <c>scripts/cluster.sh</c> runs them. Silos can be
+/// killed, paused or restarted in their slots (same ports), and every process is killed on dispose.
+/// </summary>
+public sealed class SiloProcessGroup(string connectionString, string clusterId, string serviceId) : IAsyncDisposable
+{
+    private readonly List<SiloSlot> _slots = [];
+
+    public string ConnectionString { get; } = connectionString;
+
+    public string ClusterId { get; } = clusterId;
+
+    public string ServiceId { get; } = serviceId;
+
+    public IReadOnlyList<SiloSlot> Slots => _slots;
+
+    /// <summary>Every slot's gateway, whether or not its silo is up: what a client is configured with.</summary>
+    public IEnumerable<string> Gateways => _slots.Select(s => s.Gateway);
+
+    /// <summary>
+    /// Starts <paramref name="count"/> silos and waits until each is serving and all are Active in the membership
+    /// table. <paramref name="placement"/> and <paramref name="extraArguments"/> are asked per slot index.
+    /// </summary>
+    public async Task StartAsync(int count, Func<int, IEnumerable<string>>? extraArguments = null, Func<int, SiloPlacement>? placement = null)
+    {
+        var ports = FreePorts.Take(count * 2);
+        var first = _slots.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var index = first + i;
+            _slots.Add(new SiloSlot(index, ports[2 * i], ports[2 * i + 1], placement?.Invoke(index) ?? SiloPlacement.Loopback, extraArguments?.Invoke(index).ToArray() ?? []));
+        }
+
+        var added = _slots.Skip(first).ToArray();
+
+        // The first silo of a cluster alone creates its membership version row; the others then join it.
+        Launch(added[0], added[0].ExtraArguments);
+        await added[0].Process!.WaitUntilReadyAsync();
+        foreach (var slot in added.Skip(1))
+        {
+            Launch(slot, slot.ExtraArguments);
+        }
+
+        await Task.WhenAll(added.Select(s => s.Process!.WaitUntilReadyAsync()));
+        await Eventually.ReturnsAsync(ActiveSiloCountAsync, active => active == _slots.Count, $"{_slots.Count} silos Active in the membership table");
+    }
+
+    /// <summary>Starts the slot's silo again (after a kill or a graceful stop), on the same ports, optionally with other arguments.</summary>
+    public async Task RestartAsync(SiloSlot slot, IEnumerable<string>? extraArguments = null)
+    {
+        if (slot.Process is { } old)
+        {
+            await old.DisposeAsync();
+        }
+
+        Launch(slot, (extraArguments ?? slot.ExtraArguments).ToArray());
+        await slot.Process!.WaitUntilReadyAsync();
+    }
+
+    /// <summary>The slot whose silo listens on <paramref name="siloPort"/> (as the grain directory names silos).</summary>
+    public SiloSlot? SlotOf(int siloPort) => _slots.FirstOrDefault(s => s.SiloPort == siloPort);
+
+    /// <summary>Silos of this cluster with status Active (3) in the ADO.NET membership table.</summary>
+    public Task<long> ActiveSiloCountAsync() => CountMembersAsync(status: 3);
+
+    /// <summary>Silos of this cluster declared Dead (6) in the membership table.</summary>
+    public Task<long> DeadSiloCountAsync() => CountMembersAsync(status: 6);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var slot in _slots)
+        {
+            if (slot.Process is { } silo)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    private void Launch(SiloSlot slot, IReadOnlyList<string> extraArguments)
+    {
+        slot.Process = SiloProcess.Start(ConnectionString, ClusterId, ServiceId, slot.SiloPort, slot.GatewayPort, extraArguments, placement: slot.Placement);
+    }
+
+    private async Task<long> CountMembersAsync(int status)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = @cluster AND status = @status", connection);
+        command.Parameters.AddWithValue("cluster", ClusterId);
+        command.Parameters.AddWithValue("status", status);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
