@@ -3,7 +3,7 @@
 # The chaos suite: real silo processes, real client processes and a real PostgreSQL, broken on purpose while a
 # checker reads what the clients saw (C1-C6, see README "Guarantees and how we test them").
 #
-#   scripts/chaos.sh              # the full suite (about 15-20 minutes)
+#   scripts/chaos.sh              # the full suite (about 25 minutes; the partition tests need root, ip and iptables)
 #   scripts/chaos.sh --smoke      # baseline, silo kill, client pause, PostgreSQL restart (a few minutes; in test.sh)
 #   scripts/chaos.sh --only silo-kill,clock-skew
 #
@@ -24,11 +24,35 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
+# The partition tests give each silo a network namespace and cut it off with iptables inside it.
+ensure_network_tools() {
+    command -v ip >/dev/null && command -v iptables >/dev/null && return 0
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "chaos.sh: the partition tests need 'ip' and 'iptables' (packages iproute2, iptables) and root" >&2
+        return 0
+    fi
+    echo "chaos.sh: installing iproute2 and iptables for the partition tests" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q iproute2 iptables >/dev/null ||
+        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q iproute2 iptables >/dev/null; }
+}
+
+# Namespaces and the bridge a killed run may have left (the suite removes them itself otherwise).
+remove_silo_networks() {
+    command -v ip >/dev/null || return 0
+    local ns
+    for ns in $(ip netns list 2>/dev/null | awk '/^lkchaos-/ {print $1}'); do
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    ip link del lkchaos0 2>/dev/null || true
+}
+
 pg_ensure_installed
+[[ " ${run_args[*]-} " == *" --smoke "* ]] || ensure_network_tools
 cleanup() {
     local rc=$?
-    # Any process of ours that a failed run left behind, then the database.
+    # Any process of ours that a failed run left behind, its networks, then the database.
     pkill -f "LockChaos.dll client" 2>/dev/null || true
+    remove_silo_networks
     pg_stop || true
     exit "$rc"
 }

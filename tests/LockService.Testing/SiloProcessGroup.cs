@@ -18,6 +18,9 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
 
     public IReadOnlyList<SiloSlot> Slots => _slots;
 
+    /// <summary>If set, each silo process's output is appended to <c>silo-N.log</c> here when the process is replaced or disposed.</summary>
+    public string? OutputFolder { get; init; }
+
     /// <summary>Every slot's gateway, whether or not its silo is up: what a client is configured with.</summary>
     public IEnumerable<string> Gateways => _slots.Select(s => s.Gateway);
 
@@ -54,7 +57,7 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
     {
         if (slot.Process is { } old)
         {
-            await old.DisposeAsync();
+            await DisposeProcessAsync(slot, old);
         }
 
         Launch(slot, (extraArguments ?? slot.ExtraArguments).ToArray());
@@ -76,14 +79,26 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
         {
             if (slot.Process is { } silo)
             {
-                await silo.DisposeAsync();
+                await DisposeProcessAsync(slot, silo);
             }
+        }
+    }
+
+    private async Task DisposeProcessAsync(SiloSlot slot, SiloProcess process)
+    {
+        await process.DisposeAsync();
+        if (OutputFolder is not null)
+        {
+            await File.AppendAllTextAsync(Path.Combine(OutputFolder, $"silo-{slot.Index}.log"), process.Output + Environment.NewLine);
         }
     }
 
     private void Launch(SiloSlot slot, IReadOnlyList<string> extraArguments)
     {
-        slot.Process = SiloProcess.Start(ConnectionString, ClusterId, ServiceId, slot.SiloPort, slot.GatewayPort, extraArguments, placement: slot.Placement);
+        var postgres = slot.Placement.PostgresHost is { } host
+            ? new NpgsqlConnectionStringBuilder(ConnectionString) { Host = host }.ConnectionString
+            : ConnectionString;
+        slot.Process = SiloProcess.Start(postgres, ClusterId, ServiceId, slot.SiloPort, slot.GatewayPort, extraArguments, placement: slot.Placement);
     }
 
     private async Task<long> CountMembersAsync(int status)

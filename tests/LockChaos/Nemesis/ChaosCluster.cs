@@ -28,7 +28,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         _historyFolder = historyFolder;
         ClusterId = ChaosRunner.Truncate($"chaos-{name}-{Guid.NewGuid():N}", 40);
         ServiceId = ClusterId;
-        _silos = new SiloProcessGroup(connectionString, ClusterId, ServiceId);
+        _silos = new SiloProcessGroup(connectionString, ClusterId, ServiceId) { OutputFolder = historyFolder };
         Nemesis = new HistoryFile(Path.Combine(historyFolder, "nemesis.jsonl"));
     }
 
@@ -39,6 +39,9 @@ public sealed class ChaosCluster : IAsyncDisposable
     public string ServiceId { get; }
 
     public HistoryFile Nemesis { get; }
+
+    /// <summary>The silos' own networks, when the test partitions them.</summary>
+    public SiloNetwork? Network { get; init; }
 
     /// <summary>What a test's own nemesis measured or found wrong; copied into its report.</summary>
     public List<string> Notes { get; } = [];

@@ -25,9 +25,16 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
 
         var notes = new List<string>();
         var failures = new List<string>();
-        await using (var cluster = new ChaosCluster(test.Settings, database, historyFolder, test.Name))
+        const int silos = 3;
+        await using var network = test.SiloNetworks ? new SiloNetwork(postgres, silos) : null;
+        if (network is not null)
         {
-            await cluster.StartSilosAsync(3, test.SiloArguments);
+            await network.SetUpAsync();
+        }
+
+        await using (var cluster = new ChaosCluster(test.Settings, database, historyFolder, test.Name) { Network = network })
+        {
+            await cluster.StartSilosAsync(silos, test.SiloArguments, network is null ? null : network.Placement);
             test.Settings.StartedAt = DateTime.UtcNow;
             cluster.StartClients(test.Settings.Clients);
             using var stop = new CancellationTokenSource(test.Settings.Duration);

@@ -13,6 +13,8 @@ public static class ChaosSuite
         new("postgres-restart", Settings(), Faults.Every(Faults.Postgres(postgres, "restart"))),
         new("postgres-stop", Settings(duration: 75), Faults.Every(Faults.Postgres(postgres, "stop"))),
         new("postgres-terminate-backends", Settings(), Faults.Every(Faults.Postgres(postgres, "terminate"))),
+        new("partition-silo", Settings(duration: 100), Faults.Every(Faults.PartitionSilo(keepPostgres: true)), SiloNetworks: true),
+        new("partition-silo-and-postgres", Settings(duration: 100), Faults.Every(Faults.PartitionSilo(keepPostgres: false)), SiloNetworks: true),
         new("rolling-restart", Settings(duration: 90), Faults.Every(Faults.RollingRestartAsync)),
         // Skew matters when a lock moves: a lease written under one silo's clock is judged by another's. Silo 0 runs
         // 30 s ahead, and the nemesis keeps migrating every lock to another silo while clients hold them.

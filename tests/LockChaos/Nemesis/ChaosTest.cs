@@ -2,11 +2,14 @@ namespace LockService.Chaos.Nemesis;
 
 /// <summary>
 /// One named chaos test: the workload, how the silos start, and the nemesis that injects its faults while the
-/// workload runs. <see cref="MeasureC3"/> marks the test where overlap is measured rather than forbidden (clock skew).
+/// workload runs. <see cref="MeasureC3"/> marks the test where overlap is measured rather than forbidden (clock skew);
+/// <see cref="SiloNetworks"/> puts each silo in a network namespace of its own (<see cref="SiloNetwork"/>) so the
+/// nemesis can partition it.
 /// </summary>
 public sealed record ChaosTest(
     string Name,
     ChaosSettings Settings,
     Func<ChaosCluster, ChaosSettings, CancellationToken, Task> Nemesis,
     Func<int, IEnumerable<string>>? SiloArguments = null,
-    bool MeasureC3 = false);
+    bool MeasureC3 = false,
+    bool SiloNetworks = false);

@@ -156,6 +156,51 @@ public static class Faults
         Log($"PostgreSQL {kind}");
     };
 
+    /// <summary>
+    /// Cuts the silo hosting the hot lock off from the other silos (with <paramref name="keepPostgres"/>, it still
+    /// reaches PostgreSQL and the clients; without, nothing) for long enough that the others declare it dead and take
+    /// its locks over. Meanwhile it keeps serving whoever still reaches it: its activations' writes must fail the ETag
+    /// check. Once healed, a silo declared dead stops itself on reading the membership table and is started again.
+    /// </summary>
+    public static Func<ChaosCluster, ChaosSettings, int, Task> PartitionSilo(bool keepPostgres) => async (cluster, settings, round) =>
+    {
+        var network = cluster.Network ?? throw new InvalidOperationException("A partition test needs its silos in network namespaces.");
+        var slot = await cluster.HostOfAsync(HotLock) ?? cluster.Silos[round % cluster.Silos.Count];
+        var what = keepPostgres ? "from the other silos (PostgreSQL and clients still reachable)" : "from everything";
+        var start = HistoryFile.Now();
+        network.CutOff(slot.Index, keepPostgres);
+        Log($"cut silo {slot.Index} (hosting {HotLock}) off {what}");
+        await Task.Delay(PartitionTime);
+        network.Heal(slot.Index);
+        cluster.RecordFault($"silo {slot.Index} cut off {what} for {PartitionTime.TotalSeconds:0} s", start, HistoryFile.Now());
+        var declaredDead = await ExitsAsync(slot.Process!, TimeSpan.FromSeconds(30));
+        Log($"healed silo {slot.Index}; {(declaredDead ? "it had been declared dead and stopped itself; restarting it" : "it stayed a member")}");
+        cluster.Notes.Add($"partition of silo {slot.Index} {what}: {(declaredDead ? "declared dead, stopped itself, restarted" : "not declared dead, stayed")}");
+        if (declaredDead)
+        {
+            await cluster.RestartSiloAsync(slot);
+        }
+    };
+
+    /// <summary>
+    /// How long a partition lasts: past Orleans' 12 s liveness window (a silo that sent anything within it is not voted
+    /// against) plus failure detection, so the others declare the silo dead.
+    /// </summary>
+    public static readonly TimeSpan PartitionTime = TimeSpan.FromSeconds(25);
+
+    private static async Task<bool> ExitsAsync(SiloProcess silo, TimeSpan deadline)
+    {
+        try
+        {
+            await silo.WaitForExitAsync(deadline);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public static async Task RollingRestartAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
         var slot = cluster.Silos[round % cluster.Silos.Count];

@@ -16,6 +16,30 @@ public sealed class PostgresControl(string adminConnectionString, string binFold
         Required("CHAOS_PG_BIN"),
         Required("CHAOS_PG_DATA"));
 
+    /// <summary>
+    /// Makes the server listen on <paramref name="address"/> too and trust clients from <paramref name="subnet"/>
+    /// (the chaos suite's silo namespaces), then restarts it: listen addresses change only with a restart.
+    /// </summary>
+    public async Task ListenAlsoOnAsync(string address, string subnet)
+    {
+        var hba = Path.Combine(dataFolder, "pg_hba.conf");
+        var rule = $"host all all {subnet} trust";
+        if (!(await File.ReadAllLinesAsync(hba)).Contains(rule))
+        {
+            await File.AppendAllTextAsync(hba, $"\n# chaos suite: silos in network namespaces\n{rule}\n");
+        }
+
+        await AlterSystemAsync($"ALTER SYSTEM SET listen_addresses = '127.0.0.1,{address}'");
+        await PgCtlAsync("-m", "fast", "-w", "-t", "60", "restart");
+    }
+
+    /// <summary>Back to the loopback address alone (the setting the server was started with).</summary>
+    public async Task ListenOnLoopbackOnlyAsync()
+    {
+        await AlterSystemAsync("ALTER SYSTEM RESET listen_addresses");
+        await PgCtlAsync("-m", "fast", "-w", "-t", "60", "restart");
+    }
+
     public Task RestartImmediateAsync() => PgCtlAsync("-m", "immediate", "-w", "restart");
 
     public Task StopImmediateAsync() => PgCtlAsync("-m", "immediate", "-w", "stop");
@@ -28,6 +52,14 @@ public sealed class PostgresControl(string adminConnectionString, string binFold
         await admin.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'", admin);
         await command.ExecuteScalarAsync();
+    }
+
+    private async Task AlterSystemAsync(string sql)
+    {
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, admin);
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task PgCtlAsync(params string[] arguments)
