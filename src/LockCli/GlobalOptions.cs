@@ -1,3 +1,4 @@
+using LockService.Client;
 using System.CommandLine;
 
 namespace LockService.Cli;
@@ -48,7 +49,7 @@ internal sealed class GlobalOptions
         }
     }
 
-    public static async Task<ClusterConnection> ConnectAsync(ParseResult parse)
+    public static async Task<LockClientConnection> ConnectAsync(ParseResult parse)
     {
         var settings = ConnectionSettings.Load(
             parse.GetValue(Config),

@@ -2,9 +2,6 @@ using System.Diagnostics;
 using LockService.Chaos.History;
 using LockService.Client;
 using LockService.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace LockService.Chaos.Nemesis;
 
@@ -18,7 +15,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly List<(string Id, Process Process)> _clients = [];
     private readonly ChaosSettings _settings;
     private readonly string _historyFolder;
-    private IHost? _nemesisClient;
+    private LockClientConnection? _nemesisClient;
     private int _nextClient;
 
     public ChaosCluster(ChaosSettings settings, string connectionString, string historyFolder, string name)
@@ -50,7 +47,7 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloSlot> Silos => _silos.Slots;
 
-    public IGrainFactory Grains => _nemesisClient!.Services.GetRequiredService<IGrainFactory>();
+    public IGrainFactory Grains => _nemesisClient!.Grains;
 
     public IEnumerable<string> Gateways => _silos.Gateways;
 
@@ -58,9 +55,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         await _silos.StartAsync(count, extraArguments, placement);
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddLockClient(options =>
+        _nemesisClient = await LockClientConnection.ConnectAsync(options =>
         {
             foreach (var gateway in Gateways)
             {
@@ -69,8 +64,6 @@ public sealed class ChaosCluster : IAsyncDisposable
 
             (options.ClusterId, options.ServiceId, options.ResponseTimeout) = (ClusterId, ServiceId, TimeSpan.FromSeconds(5));
         });
-        _nemesisClient = builder.Build();
-        await _nemesisClient.StartAsync();
     }
 
     /// <summary>Starts the slot's silo again (after a kill or a graceful stop), on the same ports, optionally with other arguments.</summary>
@@ -161,16 +154,7 @@ public sealed class ChaosCluster : IAsyncDisposable
 
         if (_nemesisClient is not null)
         {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _nemesisClient.StopAsync(stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            _nemesisClient.Dispose();
+            await _nemesisClient.DisposeAsync();
         }
 
         await _silos.DisposeAsync();

@@ -1,8 +1,5 @@
 using LockService.Chaos.History;
 using LockService.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace LockService.Chaos.Workload;
@@ -30,9 +27,7 @@ public static class WorkloadClient
 {
     public static async Task<int> RunAsync(WorkloadSettings settings)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddLockClient(options =>
+        await using var client = await LockClientConnection.ConnectAsync(options =>
         {
             foreach (var gateway in settings.Gateways)
             {
@@ -43,9 +38,7 @@ public static class WorkloadClient
             options.ServiceId = settings.ServiceId;
             options.ResponseTimeout = TimeSpan.FromSeconds(5);
         });
-        using var host = builder.Build();
-        await host.StartAsync();
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var grains = client.Grains;
         await using var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.Postgres) { Timeout = 5, CommandTimeout = 5 }.ConnectionString);
         var resources = new ProtectedResources(database);
         using var history = new HistoryFile(settings.HistoryPath);
@@ -53,7 +46,6 @@ public static class WorkloadClient
 
         await Task.WhenAll(Enumerable.Range(0, settings.Workers).Select(w =>
             Task.Run(() => new Worker($"{settings.ClientId}-{w}", settings, grains, resources, history).RunAsync(until))));
-        await host.StopAsync();
         return 0;
     }
 

@@ -1,3 +1,4 @@
+using LockService.Client;
 using LockService.Testing;
 using System.Text.Json;
 using LockService.Tests.Infrastructure;
@@ -29,7 +30,7 @@ public sealed class LazyReleaseSiloKillTests
         await using (var first = SiloProcess.Start(database, firstCluster, serviceId, environment: lazy))
         {
             await first.WaitUntilReadyAsync();
-            await using (var client = await LockClientHost.StartAsync(o =>
+            await using (var client = await LockClientConnection.ConnectAsync(o =>
                          {
                              o.Gateways.Add(first.Gateway);
                              (o.ClusterId, o.ServiceId) = (firstCluster, serviceId);
@@ -51,7 +52,7 @@ public sealed class LazyReleaseSiloKillTests
         var secondCluster = $"lazy-b-{Guid.NewGuid():N}";
         await using var second = SiloProcess.Start(database, secondCluster, serviceId);
         await second.WaitUntilReadyAsync();
-        await using var secondClient = await LockClientHost.StartAsync(o =>
+        await using var secondClient = await LockClientConnection.ConnectAsync(o =>
         {
             o.Gateways.Add(second.Gateway);
             (o.ClusterId, o.ServiceId) = (secondCluster, serviceId);

@@ -20,7 +20,7 @@ public sealed class SiloHostTests
         Assert.DoesNotContain(database, silo.Output);
 
         var name = LockNames.Unique("backup");
-        await using (var byGateway = await LockClientHost.StartAsync(o =>
+        await using (var byGateway = await LockClientConnection.ConnectAsync(o =>
                      {
                          o.Gateways.Add(silo.Gateway);
                          (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
@@ -31,7 +31,7 @@ public sealed class SiloHostTests
             Assert.Equal(LockOutcome.Granted, result.Outcome);
         }
 
-        await using (var byMembershipTable = await LockClientHost.StartAsync(o =>
+        await using (var byMembershipTable = await LockClientConnection.ConnectAsync(o =>
                      {
                          o.Postgres = database;
                          (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
@@ -54,7 +54,7 @@ public sealed class SiloHostTests
         await silo.WaitUntilReadyAsync();
         Assert.Contains("NOTHING IS DURABLE", silo.Output);
 
-        await using var client = await LockClientHost.StartAsync(o =>
+        await using var client = await LockClientConnection.ConnectAsync(o =>
         {
             o.Gateways.Add(silo.Gateway);
             (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
@@ -69,7 +69,7 @@ public sealed class SiloHostTests
         var (clusterId, serviceId) = ($"gone-{Guid.NewGuid():N}", $"gone-{Guid.NewGuid():N}");
         await using var silo = SiloProcess.Start(postgres: null, clusterId, serviceId);
         await silo.WaitUntilReadyAsync();
-        await using var client = await LockClientHost.StartAsync(o =>
+        await using var client = await LockClientConnection.ConnectAsync(o =>
         {
             o.Gateways.Add(silo.Gateway);
             (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
@@ -87,7 +87,7 @@ public sealed class SiloHostTests
     [Fact]
     public async Task An_invalid_client_configuration_names_the_setting()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => LockClientHost.StartAsync(o => o.Gateways.Add("no-port-here")));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => LockClientConnection.ConnectAsync(o => o.Gateways.Add("no-port-here")));
         Assert.Contains("Invalid gateway 'no-port-here'", error.Message);
     }
 }

@@ -1,3 +1,4 @@
+using LockService.Client;
 using LockService.Testing;
 using Orleans.Runtime;
 
@@ -12,7 +13,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 {
     private readonly SiloProcessGroup _group;
 
-    private SiloProcessCluster(SiloProcessGroup group, LockClientHost client)
+    private SiloProcessCluster(SiloProcessGroup group, LockClientConnection client)
     {
         _group = group;
         Client = client;
@@ -26,7 +27,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _group.Slots.Select(s => s.Process!).ToArray();
 
-    public LockClientHost Client { get; }
+    public LockClientConnection Client { get; }
 
     public IGrainFactory Grains => Client.Grains;
 
@@ -46,7 +47,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     }
 
     /// <summary>Another client of the same cluster, through every gateway, as a second application would connect.</summary>
-    public Task<LockClientHost> ConnectClientAsync() => ConnectAsync(_group);
+    public Task<LockClientConnection> ConnectClientAsync() => ConnectAsync(_group);
 
     /// <summary>The silo process whose activation of <paramref name="grain"/> the grain directory knows of.</summary>
     public async Task<SiloProcess> FindHostAsync(IAddressable grain)
@@ -75,8 +76,8 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         }
     }
 
-    private static Task<LockClientHost> ConnectAsync(SiloProcessGroup group) =>
-        LockClientHost.StartAsync(options =>
+    private static Task<LockClientConnection> ConnectAsync(SiloProcessGroup group) =>
+        LockClientConnection.ConnectAsync(options =>
         {
             foreach (var gateway in group.Gateways)
             {
