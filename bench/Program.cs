@@ -141,7 +141,7 @@ async Task RunScaleAsync()
     {
         await using var cluster = await SiloCluster.StartAsync("orleans-1-scale", 1, options.SiloDll, options.Postgres, options.StateDirectory);
         await using var peer = await OrleansLock.ConnectAsync("orleans-1", cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
-        var grains = (IGrainFactory)peer.Services.GetService(typeof(IGrainFactory))!;
+        var grains = peer.Grains;
         await Scale.RunAsync(peer, grains, cluster.Silos[0], settings, results);
         LogScenario(Scale.Id, peer.Name);
     }

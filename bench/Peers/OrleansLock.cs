@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using LockService.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace LockService.Bench.Peers;
 
@@ -12,26 +9,23 @@ namespace LockService.Bench.Peers;
 /// </summary>
 internal sealed class OrleansLock : IBenchLock
 {
-    private readonly IHost _host;
+    private readonly LockClientConnection _client;
     private readonly ILockProvider _provider;
     private readonly ConcurrentDictionary<(string, TimeSpan), DistributedLock> _locks = new();
 
-    private OrleansLock(string name, IHost host)
+    private OrleansLock(string name, LockClientConnection client)
     {
         Name = name;
-        _host = host;
-        _provider = host.Services.GetRequiredService<ILockProvider>();
+        _client = client;
+        _provider = client.Locks;
     }
 
     public string Name { get; }
 
-    public IServiceProvider Services => _host.Services;
+    public IGrainFactory Grains => _client.Grains;
 
-    public static async Task<OrleansLock> ConnectAsync(string name, IEnumerable<string> gateways, string clusterId, string serviceId)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddLockClient(options =>
+    public static async Task<OrleansLock> ConnectAsync(string name, IEnumerable<string> gateways, string clusterId, string serviceId) =>
+        new(name, await LockClientConnection.ConnectAsync(options =>
         {
             foreach (var gateway in gateways)
             {
@@ -40,12 +34,7 @@ internal sealed class OrleansLock : IBenchLock
 
             options.ClusterId = clusterId;
             options.ServiceId = serviceId;
-        });
-        var host = builder.Build();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await host.StartAsync(timeout.Token);
-        return new OrleansLock(name, host);
-    }
+        }));
 
     public async ValueTask<IBenchHandle?> TryAcquireAsync(string lockName, TimeSpan ttl) =>
         Wrap(await Lock(lockName, ttl).TryAcquireAsync());
@@ -53,11 +42,7 @@ internal sealed class OrleansLock : IBenchLock
     public async ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout) =>
         Wrap(await Lock(lockName, ttl).TryAcquireAsync(timeout));
 
-    public async ValueTask DisposeAsync()
-    {
-        await _host.StopAsync();
-        _host.Dispose();
-    }
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
 
     private DistributedLock Lock(string lockName, TimeSpan ttl) =>
         _locks.GetOrAdd((lockName, ttl), key => _provider.CreateLock(key.Item1, new LockOptions { Ttl = key.Item2 }));
