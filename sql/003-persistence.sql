@@ -30,13 +30,13 @@
 --   Otherwise the returned value becomes the grain's new ETag.
 --   ClearStateAsync applies the same check to column 0 of ClearStorageKey /
 --   DeleteStorageKey (read with GetValue(0).ToString(), so NULL -> "").
--- Every function below therefore returns exactly one row, whose value is the
+-- Every query below therefore returns exactly one row, whose value is the
 -- new version on success and NULL when nothing was written. NULL is always
 -- turned into InconsistentStateException, whatever the ETag was.
 --
 -- Duplicate activations: if two activations of one grain both start from "no
 -- stored state" (ETag NULL), both send an INSERT. The unique constraint below
--- makes the second one impossible; the write function uses
+-- makes the second one impossible; the write query uses
 -- INSERT ... ON CONFLICT ... DO NOTHING, so the loser gets NULL -> the
 -- provider raises InconsistentStateException for it, instead of a raw
 -- unique_violation (23505) surfacing as a generic storage error.
@@ -69,7 +69,10 @@ CREATE TABLE OrleansStorage
          grainidextensionstring, serviceid)
 );
 
--- Write (WriteToStorageKey).
+-- Write (WriteToStorageKey): one plain statement (see the OrleansQuery row
+-- below), not a function, so that Npgsql prepares it once per connection and
+-- PostgreSQL runs it without a PL/pgSQL call or an exception-block
+-- subtransaction. A grant's durable write is on the path of every handoff.
 --
 -- ETag NULL  -> first write: INSERT version 1. ON CONFLICT ON CONSTRAINT
 --               uq_orleansstorage_grain DO NOTHING: if the row exists, or
@@ -83,57 +86,11 @@ CREATE TABLE OrleansStorage
 --               exactly one of them succeeds and the other gets NULL. A
 --               deleted row also yields NULL. The new version is taken from
 --               RETURNING, not computed from the argument.
--- Under REPEATABLE READ / SERIALIZABLE the same races surface as
--- serialization_failure (40001) instead; they are caught and mapped to NULL
--- as well, so they too become InconsistentStateException. unique_violation is
--- caught only as a safety net (ON CONFLICT already covers the constraint).
--- Catching requires a subtransaction per call; that is cheap for one row.
-CREATE FUNCTION orleans_storage_write(
-    p_grainidhash            integer,
-    p_grainidn0              bigint,
-    p_grainidn1              bigint,
-    p_graintypehash          integer,
-    p_graintypestring        varchar,
-    p_grainidextensionstring varchar,
-    p_serviceid              varchar,
-    p_grainstateversion      integer,
-    p_payloadbinary          bytea)
-RETURNS integer
-LANGUAGE plpgsql
-AS $fn$
-DECLARE
-    new_version integer;   -- stays NULL unless a row was written
-BEGIN
-    IF p_grainstateversion IS NULL THEN
-        INSERT INTO OrleansStorage
-            (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring,
-             grainidextensionstring, serviceid, payloadbinary, modifiedon, version)
-        VALUES
-            (p_grainidhash, p_grainidn0, p_grainidn1, p_graintypehash, p_graintypestring,
-             p_grainidextensionstring, p_serviceid, p_payloadbinary, now(), 1)
-        ON CONFLICT ON CONSTRAINT uq_orleansstorage_grain DO NOTHING
-        RETURNING version INTO new_version;
-    ELSE
-        UPDATE OrleansStorage
-        SET payloadbinary = p_payloadbinary,
-            modifiedon    = now(),
-            version       = version + 1
-        WHERE grainidhash = p_grainidhash
-          AND grainidn0 = p_grainidn0
-          AND grainidn1 = p_grainidn1
-          AND graintypehash = p_graintypehash
-          AND graintypestring = p_graintypestring
-          AND grainidextensionstring IS NOT DISTINCT FROM p_grainidextensionstring
-          AND serviceid = p_serviceid
-          AND version = p_grainstateversion
-        RETURNING version INTO new_version;
-    END IF;
-    RETURN new_version;
-EXCEPTION
-    WHEN serialization_failure OR unique_violation THEN
-        RETURN NULL;
-END
-$fn$;
+-- Only one of the two branches can write (the INSERT only runs for a NULL ETag,
+-- and "version = NULL" matches no row), and the statement always returns
+-- exactly one row. Under REPEATABLE READ / SERIALIZABLE (never used by the
+-- provider) a lost race raises serialization_failure (40001) instead; the
+-- provider reports that as a storage error, which fails closed just the same.
 
 -- Clear (ClearStorageKey, DeleteStateOnClear = false): keep the row, drop the
 -- payload and bump the version, so the grain's next write is an ETag-checked
@@ -215,10 +172,31 @@ $fn$;
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 
 ('WriteToStorageKey', $q$
-    SELECT orleans_storage_write(
-        @GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString,
-        @GrainIdExtensionString, @ServiceId, @GrainStateVersion, @PayloadBinary
-    ) AS "NewGrainStateVersion";
+    WITH inserted AS (
+        INSERT INTO OrleansStorage
+            (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring,
+             grainidextensionstring, serviceid, payloadbinary, modifiedon, version)
+        SELECT @GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString,
+               @GrainIdExtensionString, @ServiceId, @PayloadBinary, now(), 1
+        WHERE @GrainStateVersion IS NULL
+        ON CONFLICT ON CONSTRAINT uq_orleansstorage_grain DO NOTHING
+        RETURNING version
+    ), updated AS (
+        UPDATE OrleansStorage
+        SET payloadbinary = @PayloadBinary,
+            modifiedon    = now(),
+            version       = version + 1
+        WHERE grainidhash = @GrainIdHash
+          AND grainidn0 = @GrainIdN0
+          AND grainidn1 = @GrainIdN1
+          AND graintypehash = @GrainTypeHash
+          AND graintypestring = @GrainTypeString
+          AND grainidextensionstring IS NOT DISTINCT FROM @GrainIdExtensionString
+          AND serviceid = @ServiceId
+          AND version = @GrainStateVersion
+        RETURNING version
+    )
+    SELECT COALESCE((SELECT version FROM inserted), (SELECT version FROM updated)) AS "NewGrainStateVersion";
 $q$),
 
 -- At most one row (the unique constraint), which the provider requires

@@ -23,6 +23,9 @@ public sealed partial class LockGrain
     // for a held lock, at the lease's end (at most every ExpiryCheckInterval, since the lock clock may be moved).
     private IGrainTimer? _queueTimer;
 
+    // When the pending queue check is due (Stopwatch ticks), or null when none is pending.
+    private long? _queueCheckDueAt;
+
     public async Task<LockResult> Acquire(string owner, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ValidateCall(owner, ttl);
@@ -50,7 +53,9 @@ public sealed partial class LockGrain
 
         waiter.OpenCalls++;
         waiter.DetachedAt = null;
-        ScheduleQueueCheck(TimeSpan.Zero);
+        // A free lock is granted to the queue at once. A held one needs a check by the end of its lease only; while
+        // callers queue for a busy lock, that check is usually pending already and nothing needs to change.
+        ScheduleQueueCheck(current.IsHeldAt(now) ? TimeUntilExpiry(current, now) : TimeSpan.Zero);
 
         // The wait is measured in real time: it is the caller's patience, not a lease.
         using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -145,6 +150,7 @@ public sealed partial class LockGrain
 
     private async Task CheckQueueAsync()
     {
+        _queueCheckDueAt = null;
         _waiters.DropDetached(DetachedGrace);
         if (_waiters.NextListening() is not { } next)
         {
@@ -176,8 +182,19 @@ public sealed partial class LockGrain
         return remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining > _options.ExpiryCheckInterval ? _options.ExpiryCheckInterval : remaining;
     }
 
+    /// <summary>
+    /// Makes sure the queue is checked within <paramref name="dueTime"/>: a check that is already due by then stays
+    /// as it is (an early check finds the lock held and simply schedules the next one).
+    /// </summary>
     private void ScheduleQueueCheck(TimeSpan dueTime)
     {
+        var dueAt = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(dueTime.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        if (_queueCheckDueAt is { } pending && pending <= dueAt)
+        {
+            return;
+        }
+
+        _queueCheckDueAt = dueAt;
         if (_queueTimer is null)
         {
             // Not interleaving: the check runs as an ordinary turn, so its grant cannot overlap any other write.

@@ -33,12 +33,28 @@ public static class LockStorageSiloBuilderExtensions
     /// pooled connection (PostgreSQL then parses and plans each once per connection instead of on every write), unless
     /// the connection string already sets Max Auto Prepare.
     /// </summary>
+    /// <remarks>
+    /// The provider opens and closes a pooled connection for every read and write. By default Npgsql then makes the
+    /// next use of that connection reset its session first (CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all(), DISCARD
+    /// SEQUENCES, DISCARD TEMP, in front of the write). The grain storage statements never leave session state behind
+    /// (no SET, no temporary tables, no cursors, no advisory locks, no LISTEN), so that work is skipped with
+    /// No Reset On Close, unless the connection string sets it. This connection string is used by the lock grain
+    /// storage only.
+    /// </remarks>
     internal static string WithPreparedStatements(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = builder.ConnectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2)[0].Trim())
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 16;
+        }
+
+        if (!given.Contains("No Reset On Close"))
+        {
+            builder.NoResetOnClose = true;
         }
 
         return builder.ConnectionString;
