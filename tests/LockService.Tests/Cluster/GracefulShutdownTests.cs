@@ -6,9 +6,10 @@ namespace LockService.Tests.Cluster;
 
 /// <summary>
 /// SIGTERM, what an orchestrator sends on a rolling update: the silo leaves the cluster gracefully while clients keep
-/// calling. No call may be lost: each one is answered as expected, or is refused by the stopping silo with a transient
-/// rejection, and the lock's state read back afterwards proves the refused call did not happen at all, so retrying it
-/// is safe. A worker checks every answer against the state the lock must be in, so a lost or doubled call shows up.
+/// calling. No call may be lost or half done: each one is answered as expected, or fails with a transient Orleans
+/// error (never a time-out), and the lock's state read back afterwards shows the failed call either did not happen at
+/// all or happened completely, so retrying it as the same owner is safe. A worker checks every answer against the
+/// state the lock must be in, so a lost, doubled or half-applied call shows up.
 /// </summary>
 public sealed class GracefulShutdownTests(ITestOutputHelper output)
 {
@@ -63,10 +64,12 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
 
         Assert.Equal(0, exitCode);
         Assert.Empty(workers.SelectMany(w => w.Violations));
-        // The only failure allowed: the stopping silo refused the request before it reached the lock ("Silo stopping",
-        // a transient rejection that also invalidates the caller's cached address), and the state read back proves it
-        // did not happen at all, so the caller may simply retry. Timeouts, or a failed call that did happen, fail the test.
-        Assert.All(errors, error => Assert.Matches(@"^worker-\d+ \w+: OrleansMessageRejectionException: [\s\S]* \(it had not happened at all\)$", error));
+        // The failures allowed: the stopping silo refused the request ("Silo stopping", OrleansMessageRejectionException),
+        // or the client learnt that the silo left before the answer reached it (SiloUnavailableException; on a loaded
+        // machine the membership news can overtake an answer in flight). Either way the state read back showed the call
+        // whole or absent (a half-applied one is a violation above), so a retry as the same owner is safe; the lock
+        // client does exactly that. A time-out means a call hung across the shutdown, and fails the test.
+        Assert.All(errors, error => Assert.Matches(@"^worker-\d+ \w+: (OrleansMessageRejectionException|SiloUnavailableException): [\s\S]* \(it had (not happened at all|happened completely)\)$", error));
         Assert.All(workers, w => Assert.Equal(w.Grants, w.LastToken));
     }
 
