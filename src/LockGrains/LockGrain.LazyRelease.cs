@@ -28,6 +28,7 @@ public sealed partial class LockGrain
     // Memory is ahead of storage by a release: Current has no holder, storage still names the last one.
     private bool _releaseUnwritten;
     private IGrainTimer? _releaseWriteTimer;
+    private readonly DeferredReleaseWrites _deferredReleaseWrites;
 
     /// <summary>Whether a release by the holder may end the lease in memory first (see the class remarks).</summary>
     private bool CanReleaseLazily => _options.ReleaseWriteDelay > TimeSpan.Zero && _waiters.Count == 0;
@@ -67,7 +68,8 @@ public sealed partial class LockGrain
 
         try
         {
-            await WriteOrFailClosedAsync(Current, "release");
+            // In line with the silo's other deferred writes; this turn holds the grain, so nothing changes meanwhile.
+            await _deferredReleaseWrites.RunAsync(() => _releaseUnwritten ? WriteOrFailClosedAsync(Current, "release") : Task.CompletedTask);
         }
         catch (LockStorageException)
         {

@@ -30,8 +30,10 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         [FromKeyedServices(LockGrainServices.StorageProviderName)] IGrainStorage storage,
         [FromKeyedServices(LockGrainServices.ClockKey)] TimeProvider clock,
         IOptions<LockGrainOptions> options,
+        DeferredReleaseWrites deferredReleaseWrites,
         ILogger<LockGrain> logger)
     {
+        _deferredReleaseWrites = deferredReleaseWrites;
         _storage = storage;
         _clock = clock;
         _options = options.Value;

@@ -33,6 +33,7 @@ public static class LockGrainsSiloBuilderExtensions
         });
         builder.UseSystemTextJsonGrainStorageSerializer();
         builder.Services.TryAddKeyedSingleton(LockGrainServices.ClockKey, TimeProvider.System);
+        builder.Services.TryAddSingleton<DeferredReleaseWrites>();
         return builder;
     }
 }
