@@ -68,8 +68,9 @@ public sealed partial class LockGrain
 
         try
         {
-            // In line with the silo's other deferred writes; this turn holds the grain, so nothing changes meanwhile.
-            await _deferredReleaseWrites.RunAsync(() => _releaseUnwritten ? WriteOrFailClosedAsync(Current, "release") : Task.CompletedTask);
+            // In line with the silo's other deferred writes. This turn holds the grain while it waits (timer and
+            // deactivation turns do not interleave), so the state checked above is still the state written.
+            await _deferredReleaseWrites.RunAsync(() => WriteOrFailClosedAsync(Current, "release"));
         }
         catch (LockStorageException)
         {
