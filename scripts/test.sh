@@ -101,6 +101,17 @@ run_chaos_smoke() {
     fi
 }
 
+# After a failed run: the errors the tests' silo processes logged, a few per silo, so a CI log that
+# shows only the end of the output still says what the silos saw (a timed-out call is otherwise a mystery).
+print_silo_trouble() {
+    local logs=${RESULTS_DIR:+$RESULTS_DIR/silo-logs} file
+    [[ -n $logs && -d $logs ]] || return 0
+    echo "test.sh: errors the tests' silo processes logged (first 3 per silo, 60 in all; every log in $logs):" >&2
+    while IFS= read -r -d '' file; do
+        grep -E '^(fail|crit):' "$file" | head -n 3 | cut -c1-300 | sed "s|^|  ${file#"$logs"/}: |"
+    done < <(find "$logs" -type f -name '*.log' -print0 | sort -z) | head -n 60 >&2
+}
+
 # ---------------------------------------------------------------------------
 
 RESULTS_DIR=""
@@ -135,6 +146,10 @@ on_exit() {
     # The compose check runs before the tests; it counts whatever happened after it.
     passed=$((passed + COMPOSE_PASSED + CHAOS_PASSED))
     failed=$((failed + COMPOSE_FAILED + CHAOS_FAILED))
+
+    if ((failed > 0)); then
+        print_silo_trouble
+    fi
 
     if declare -F pg_stop >/dev/null; then
         pg_stop || echo "test.sh: warning: could not stop the throwaway PostgreSQL cleanly" >&2
@@ -197,6 +212,9 @@ main() {
         BUILD_FAILED=1
         exit 1
     fi
+
+    # Silo processes started by the tests leave their output here (one folder per cluster); see print_silo_trouble.
+    export LOCKS_TEST_SILO_LOGS="$RESULTS_DIR/silo-logs"
 
     local test_rc=0
     dotnet test "$SOLUTION" -c Release --no-build \

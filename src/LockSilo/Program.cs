@@ -31,6 +31,12 @@ if (validation.Failed)
     return 2;
 }
 
+if (PortOwnership.FindListenedOn(options.SiloPort, options.GatewayPort) is { Count: > 0 } taken)
+{
+    Console.Error.WriteLine($"lock silo: port {string.Join(" and ", taken)} is already in use by another process; a silo needs its silo and gateway ports to itself (choose others with --silo-port / --gateway-port).");
+    return 3;
+}
+
 builder.Services.AddSingleton(Options.Create(options));
 // The lock grains' settings (LockGrainOptions) from the "LockGrains" section, e.g. LOCKSILO_LockGrains__MaxWaiters.
 builder.Services.AddOptions<LockGrainOptions>().Bind(builder.Configuration.GetSection("LockGrains"));

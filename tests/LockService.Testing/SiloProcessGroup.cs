@@ -18,8 +18,14 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
 
     public IReadOnlyList<SiloSlot> Slots => _slots;
 
-    /// <summary>If set, each silo process's output is appended to <c>silo-N.log</c> here when the process is replaced or disposed.</summary>
-    public string? OutputFolder { get; init; }
+    /// <summary>
+    /// If set, each silo process's output is appended to <c>silo-N.log</c> here when the process is replaced or
+    /// disposed. By default a folder named after the cluster under <c>LOCKS_TEST_SILO_LOGS</c>, when the test script
+    /// sets it, so a failed CI run can show what the silos said.
+    /// </summary>
+    public string? OutputFolder { get; init; } = Environment.GetEnvironmentVariable("LOCKS_TEST_SILO_LOGS") is { Length: > 0 } logs
+        ? Path.Combine(logs, clusterId)
+        : null;
 
     /// <summary>Every slot's gateway, whether or not its silo is up: what a client is configured with.</summary>
     public IEnumerable<string> Gateways => _slots.Select(s => s.Gateway);
@@ -89,6 +95,7 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
         await process.DisposeAsync();
         if (OutputFolder is not null)
         {
+            Directory.CreateDirectory(OutputFolder);
             await File.AppendAllTextAsync(Path.Combine(OutputFolder, $"silo-{slot.Index}.log"), process.Output + Environment.NewLine);
         }
     }

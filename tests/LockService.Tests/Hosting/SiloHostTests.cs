@@ -64,6 +64,27 @@ public sealed class SiloHostTests
     }
 
     [Fact]
+    public async Task A_silo_refuses_a_port_another_silo_listens_on_and_the_first_keeps_serving()
+    {
+        var (clusterId, serviceId) = ($"twin-{Guid.NewGuid():N}", $"twin-{Guid.NewGuid():N}");
+        await using var first = SiloProcess.Start(postgres: null, clusterId, serviceId);
+        await first.WaitUntilReadyAsync();
+
+        // Orleans would bind the port a second time (SO_REUSEPORT) and split the first silo's connections with it.
+        await using var twin = SiloProcess.Start(postgres: null, $"other-{clusterId}", serviceId, gatewayPort: first.GatewayPort);
+        Assert.Equal(3, await twin.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"port {first.GatewayPort} is already in use by another process", twin.Output);
+
+        await using var client = await LockClientConnection.ConnectAsync(o =>
+        {
+            o.Gateways.Add(first.Gateway);
+            (o.ClusterId, o.ServiceId) = (clusterId, serviceId);
+        });
+        var result = await client.Grains.GetGrain<ILockGrain>(LockNames.Unique("twin")).TryAcquire("server-1", Ttl);
+        Assert.Equal(LockOutcome.Granted, result.Outcome);
+    }
+
+    [Fact]
     public async Task A_handle_is_lost_when_the_cluster_becomes_unreachable()
     {
         var (clusterId, serviceId) = ($"gone-{Guid.NewGuid():N}", $"gone-{Guid.NewGuid():N}");
