@@ -55,10 +55,15 @@ internal sealed class IdleMemoryReturnPolicy
 
     private long _wave;
 
+    // Deactivations since a wave's collection, while its tail may still be running out.
+    private long? _tail;
+
     /// <summary>
     /// Takes the deactivations of the last interval. A wave is a run of intervals with at least a tenth of
     /// <see cref="WaveSize"/> each; true when a wave of at least <see cref="WaveSize"/> in all has just ended. Slow churn
-    /// never makes a wave, so it never costs a full collection.
+    /// never makes a wave, so it never costs a full collection. A wave can slow down for an interval and then go on
+    /// (deactivations that each wait for a deferred release write, say): once it has stopped completely, one more
+    /// collection picks up a tail of at least a tenth of a wave that came after the first.
     /// </summary>
     public bool ShouldCollect(long deactivationsThisInterval)
     {
@@ -70,6 +75,19 @@ internal sealed class IdleMemoryReturnPolicy
 
         var ended = _wave;
         _wave = 0;
-        return ended >= WaveSize;
+        if (ended >= WaveSize)
+        {
+            _tail = 0;
+            return true;
+        }
+
+        if (_tail is { } tail)
+        {
+            tail += ended;
+            _tail = deactivationsThisInterval == 0 ? null : tail;
+            return deactivationsThisInterval == 0 && tail >= WaveSize / 10;
+        }
+
+        return false;
     }
 }
