@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using LockService.Bench.Hosting;
+using LockService.Testing;
 using LockService.Bench.Peers;
 using LockService.Bench.Reporting;
 

@@ -37,7 +37,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string Output => string.Join(Environment.NewLine, _output);
 
-    /// <summary>Starts <c>dotnet LockSilo.dll</c> with the given options (no <c>--postgres</c>: a development silo).</summary>
+    /// <summary>
+    /// Starts <c>dotnet LockSilo.dll</c> with the given options (no <c>--postgres</c>: a development silo). The silo
+    /// program is the one next to this assembly unless <paramref name="siloDll"/> names another build.
+    /// </summary>
     public static SiloProcess Start(
         string? postgres,
         string clusterId,
@@ -46,13 +49,14 @@ public sealed class SiloProcess : IAsyncDisposable
         int? gatewayPort = null,
         IEnumerable<string>? extraArguments = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        SiloPlacement? placement = null)
+        SiloPlacement? placement = null,
+        string? siloDll = null)
     {
         var ports = FreePorts.Take(2);
         var silo = siloPort ?? ports[0];
         var gateway = gatewayPort ?? ports[1];
         placement ??= SiloPlacement.Loopback;
-        var command = placement.Launcher.Concat(["dotnet", Path.Combine(AppContext.BaseDirectory, "LockSilo.dll")]).ToArray();
+        var command = placement.Launcher.Concat(["dotnet", siloDll ?? Path.Combine(AppContext.BaseDirectory, "LockSilo.dll")]).ToArray();
         var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
@@ -119,6 +123,20 @@ public sealed class SiloProcess : IAsyncDisposable
 
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Resident set size of the process now (VmRSS from /proc), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"No VmRSS in /proc/{_process.Id}/status.");
     }
 
     /// <summary>SIGKILL: the process vanishes without a goodbye, like a machine losing power.</summary>

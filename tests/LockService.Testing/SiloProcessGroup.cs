@@ -23,9 +23,15 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
     /// disposed. By default a folder named after the cluster under <c>LOCKS_TEST_SILO_LOGS</c>, when the test script
     /// sets it, so a failed CI run can show what the silos said.
     /// </summary>
-    public string? OutputFolder { get; init; } = Environment.GetEnvironmentVariable("LOCKS_TEST_SILO_LOGS") is { Length: > 0 } logs
+    public string? OutputFolder { get; init; } = System.Environment.GetEnvironmentVariable("LOCKS_TEST_SILO_LOGS") is { Length: > 0 } logs
         ? Path.Combine(logs, clusterId)
         : null;
+
+    /// <summary>The silo program to run, if not the <c>LockSilo.dll</c> next to this assembly (a Release build, say).</summary>
+    public string? SiloDll { get; init; }
+
+    /// <summary>Environment variables every silo of the group starts with (logging levels, <c>LOCKSILO_*</c> settings).</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
 
     /// <summary>Every slot's gateway, whether or not its silo is up: what a client is configured with.</summary>
     public IEnumerable<string> Gateways => _slots.Select(s => s.Gateway);
@@ -96,7 +102,7 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
         if (OutputFolder is not null)
         {
             Directory.CreateDirectory(OutputFolder);
-            await File.AppendAllTextAsync(Path.Combine(OutputFolder, $"silo-{slot.Index}.log"), process.Output + Environment.NewLine);
+            await File.AppendAllTextAsync(Path.Combine(OutputFolder, $"silo-{slot.Index}.log"), process.Output + System.Environment.NewLine);
         }
     }
 
@@ -105,7 +111,7 @@ public sealed class SiloProcessGroup(string connectionString, string clusterId, 
         var postgres = slot.Placement.PostgresHost is { } host
             ? new NpgsqlConnectionStringBuilder(ConnectionString) { Host = host }.ConnectionString
             : ConnectionString;
-        slot.Process = SiloProcess.Start(postgres, ClusterId, ServiceId, slot.SiloPort, slot.GatewayPort, extraArguments, placement: slot.Placement);
+        slot.Process = SiloProcess.Start(postgres, ClusterId, ServiceId, slot.SiloPort, slot.GatewayPort, extraArguments, Environment, slot.Placement, SiloDll);
     }
 
     private async Task<long> CountMembersAsync(int status)
