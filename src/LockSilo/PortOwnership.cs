@@ -14,7 +14,15 @@ public static class PortOwnership
     /// <summary>The ports among <paramref name="ports"/> that some process on this machine is listening on.</summary>
     public static IReadOnlyList<int> FindListenedOn(params int[] ports)
     {
-        var listening = IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Select(endpoint => endpoint.Port).ToHashSet();
-        return ports.Where(listening.Contains).Distinct().ToArray();
+        try
+        {
+            var listening = IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Select(endpoint => endpoint.Port).ToHashSet();
+            return ports.Where(listening.Contains).Distinct().ToArray();
+        }
+        catch (PlatformNotSupportedException)
+        {
+            // A platform that cannot list listeners: Orleans' own bind is all that is left to catch a taken port.
+            return [];
+        }
     }
 }
