@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using LockService.Chaos.History;
+using LockService.Testing;
 
 namespace LockService.Chaos.Nemesis;
 
@@ -21,7 +22,7 @@ public static class Overload
     public static async Task RunAsync(ChaosCluster cluster, ChaosSettings settings, CancellationToken stop)
     {
         await Task.Delay(TimeSpan.FromSeconds(5), stop);
-        var rssBefore = cluster.Silos.Sum(s => Rss(s.Process!.ProcessId));
+        var rssBefore = cluster.Silos.Sum(s => Rss(s.Process!));
         var hot = cluster.Grains.GetGrain<ILockGrain>("chaos-hot");
         var start = HistoryFile.Now();
         var holder = await hot.TryAcquire("overload:holder", TimeSpan.FromMinutes(1));
@@ -94,7 +95,7 @@ public static class Overload
         await Task.WhenAll(waiting);
         cluster.RecordFault("overload", start, HistoryFile.Now());
 
-        var rssAfter = cluster.Silos.Sum(s => Rss(s.Process!.ProcessId));
+        var rssAfter = cluster.Silos.Sum(s => Rss(s.Process!));
         var granted = outcomes.GetValueOrDefault("granted");
         var refused = outcomes.GetValueOrDefault("refused: queue full");
         var p99Refusal = refusalTimes.Count == 0 ? 0 : refusalTimes.OrderBy(t => t).ElementAt((int)(refusalTimes.Count * 0.99));
@@ -123,12 +124,12 @@ public static class Overload
         await Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    private static long Rss(int processId)
+    // A silo that is gone counts as nothing rather than failing the measurement.
+    private static long Rss(SiloProcess silo)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            return silo.ResidentBytes();
         }
         catch (IOException)
         {
