@@ -1,9 +1,11 @@
 using System.Globalization;
+using LockService.Chaos.History;
 using LockService.Chaos.Nemesis;
 using LockService.Chaos.Workload;
 
 // lockchaos client ...   one workload client process (started by the runner)
 // lockchaos run [--smoke] [--only NAME] --sql DIR --out DIR   the nemesis and checker (started by scripts/chaos.sh)
+// lockchaos check DIR    judges a kept history again (C1-C6), e.g. .chaos/silo-kill after a failed run
 if (args.Length > 0 && args[0] == "client")
 {
     var options = Options(args.Skip(1));
@@ -56,7 +58,16 @@ if (args.Length > 0 && args[0] == "run")
     return failures == 0 ? 0 : 1;
 }
 
-Console.Error.WriteLine("usage: LockChaos client ... | LockChaos run [--smoke] [--only NAME,...] --sql DIR --out DIR");
+if (args.Length == 2 && args[0] == "check")
+{
+    var input = CheckInput.Read(args[1]);
+    var report = HistoryChecker.Check(HistoryFile.ReadAll(args[1]), input.Final, input.RecoveryBound, input.MeasureC3);
+    Console.WriteLine($"{(report.Failures > 0 ? "FAIL" : "ok")}: {report}");
+    report.Violations.ForEach(v => Console.WriteLine($"   {v}"));
+    return report.Failures > 0 ? 1 : 0;
+}
+
+Console.Error.WriteLine("usage: LockChaos client ... | LockChaos run [--smoke] [--only NAME,...] --sql DIR --out DIR | LockChaos check DIR");
 return 64;
 
 static Dictionary<string, string> Options(IEnumerable<string> args)

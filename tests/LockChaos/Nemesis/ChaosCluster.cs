@@ -66,6 +66,13 @@ public sealed class ChaosCluster : IAsyncDisposable
         });
     }
 
+    /// <summary>Starts one more silo, in a new slot (with the first slot's arguments), and waits until it is Active.</summary>
+    public async Task<SiloSlot> AddSiloAsync()
+    {
+        await _silos.StartAsync(1, _ => _silos.Slots[0].ExtraArguments);
+        return _silos.Slots[^1];
+    }
+
     /// <summary>Starts the slot's silo again (after a kill or a graceful stop), on the same ports, optionally with other arguments.</summary>
     public Task RestartSiloAsync(SiloSlot slot, IEnumerable<string>? extraArguments = null) => _silos.RestartAsync(slot, extraArguments);
 

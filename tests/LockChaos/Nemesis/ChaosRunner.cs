@@ -53,7 +53,9 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
 
         var final = await ReadFinalStateAsync(database);
         var events = HistoryFile.ReadAll(historyFolder);
-        var report = HistoryChecker.Check(events, final, test.Settings.RecoveryBound, test.MeasureC3);
+        var input = new CheckInput(final, test.Settings.RecoveryBound, test.MeasureC3);
+        await input.WriteAsync(historyFolder);
+        var report = HistoryChecker.Check(events, input.Final, input.RecoveryBound, input.MeasureC3);
         report.Notes.AddRange(notes);
         report.OtherFailures.AddRange(failures);
         await File.WriteAllTextAsync(Path.Combine(historyFolder, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));

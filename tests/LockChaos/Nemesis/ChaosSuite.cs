@@ -15,10 +15,12 @@ public static class ChaosSuite
         new("postgres-terminate-backends", Settings(), Faults.Every(Faults.Postgres(postgres, "terminate"))),
         new("partition-silo", Settings(duration: 100), Faults.Every(Faults.PartitionSilo(keepPostgres: true)), SiloNetworks: true),
         new("partition-silo-and-postgres", Settings(duration: 100), Faults.Every(Faults.PartitionSilo(keepPostgres: false)), SiloNetworks: true),
-        new("rolling-restart", Settings(duration: 90), Faults.Every(Faults.RollingRestartAsync)),
+        new("rolling-restart-join-die", Settings(duration: 120), Faults.Every(new MembershipChurn().RunRoundAsync)),
         // Skew matters when a lock moves: a lease written under one silo's clock is judged by another's. Silo 0 runs
-        // 30 s ahead, and the nemesis keeps migrating every lock to another silo while clients hold them.
-        new("clock-skew", Settings(locks: 4, ttlSeconds: 10) with { FaultInterval = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)), HoldMs = (2000, 8000) }, Faults.Every(Faults.MigrateLocksAsync), SiloArguments: i => i == 0 ? ["--clock-offset", "00:00:30"] : [], MeasureC3: true),
+        // 30 s ahead (it sees leases written elsewhere as expired) or 30 s behind (the leases it writes look expired
+        // to the others), and the nemesis keeps migrating every lock across that boundary while clients hold them.
+        ClockSkew("clock-skew-ahead", "00:00:30"),
+        ClockSkew("clock-skew-behind", "-00:00:30"),
         new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--chaos-crash-after-write-of", "chaos-crash"]),
         new("many-locks", Settings(locks: 100), Faults.Every(Faults.KillHostingSiloAsync)),
         new("overload", Settings(duration: 120) with { Clients = 4 }, Overload.RunAsync, SiloArguments: Overload.SiloArguments),
@@ -31,6 +33,13 @@ public static class ChaosSuite
         new("client-pause", Smoke(30), Faults.Every(Faults.PauseClientAsync)),
         new("postgres-restart", Smoke(30), Faults.Every(Faults.Postgres(postgres, "restart"))),
     ];
+
+    private static ChaosTest ClockSkew(string name, string offset) => new(
+        name,
+        Settings(locks: 4, ttlSeconds: 10) with { FaultInterval = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)), HoldMs = (2000, 8000) },
+        Faults.Every(Faults.MigrateLocksAsync),
+        SiloArguments: i => i == 0 ? [$"--clock-offset={offset}"] : [],
+        MeasureC3: true);
 
     private static ChaosSettings Settings(int locks = 8, int duration = 60, int ttlSeconds = 3) => new()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LockService.Chaos.History;
 using LockService.Testing;
+using Orleans.Runtime.Placement;
 
 namespace LockService.Chaos.Nemesis;
 
@@ -49,22 +50,44 @@ public static class Faults
     }
 
     /// <summary>
-    /// Moves every lock's activation to another silo (Orleans live migration), so leases written under one silo's clock
-    /// are judged by another's: how clock skew between silos shows itself.
+    /// Moves every lock's activation across the clock boundary (Orleans live migration): off silo 0, whose clock is
+    /// skewed, onto another silo, or onto silo 0 from elsewhere. A lease written under one clock is then judged by the
+    /// other, which is how skew between silos shows itself. The target is given as a placement hint, because the
+    /// default placement would keep a migrating activation on its own silo.
     /// </summary>
     public static async Task MigrateLocksAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
         var at = HistoryFile.Now();
-        var before = await cluster.HostOfAsync(HotLock);
+        var silos = await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var moves = new List<string>();
         for (var i = 0; i < settings.Locks; i++)
         {
-            await cluster.Grains.GetGrain<ILockGrain>($"chaos-{i}").Cast<Orleans.Core.Internal.IGrainManagementExtension>().MigrateOnIdle();
+            var name = $"chaos-{i}";
+            var host = await cluster.HostOfAsync(name);
+            var targetSlot = host?.Index == 0 ? cluster.Silos[1 + Random.Next(cluster.Silos.Count - 1)] : cluster.Silos[0];
+            var target = silos.Keys.FirstOrDefault(s => s.Endpoint.Port == targetSlot.SiloPort);
+            if (host is null || target is null)
+            {
+                continue;
+            }
+
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+            try
+            {
+                await cluster.Grains.GetGrain<ILockGrain>(name).Cast<Orleans.Core.Internal.IGrainManagementExtension>().MigrateOnIdle();
+            }
+            finally
+            {
+                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            }
+
+            moves.Add($"{name} {host.Index}->{targetSlot.Index}");
         }
 
-        cluster.RecordFault("migrate every lock to another silo", at, HistoryFile.Now());
+        cluster.RecordFault("migrate every lock across the clock boundary", at, HistoryFile.Now());
         await Task.Delay(500);
         var after = await cluster.HostOfAsync(HotLock);
-        Log($"migrated the locks; {HotLock} moved from silo {before?.Index} to silo {after?.Index}");
+        Log($"migrating {string.Join(", ", moves)}; {HotLock} is now on silo {after?.Index}");
     }
 
     public static Task KillClientAsync(ChaosCluster cluster, ChaosSettings settings, int round)
@@ -199,17 +222,6 @@ public static class Faults
         {
             return false;
         }
-    }
-
-    public static async Task RollingRestartAsync(ChaosCluster cluster, ChaosSettings settings, int round)
-    {
-        var slot = cluster.Silos[round % cluster.Silos.Count];
-        var start = HistoryFile.Now();
-        slot.Process!.Terminate();
-        await slot.Process.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        await cluster.RestartSiloAsync(slot);
-        cluster.RecordFault($"SIGTERM and restart silo {slot.Index}", start, HistoryFile.Now());
-        Log($"rolling restart of silo {slot.Index}");
     }
 
     /// <summary>

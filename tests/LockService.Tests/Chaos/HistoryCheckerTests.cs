@@ -106,13 +106,49 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
-    public void C6_no_grant_within_the_bound_after_a_fault()
+    public void C6_no_grant_of_any_lock_within_the_bound_after_a_fault()
     {
         Fault(at: 0, ended: 1000);
         Op("a", "acquire", "L", "a:1", token: 1, at: 9500, took: 5, ttl: 100);
         var report = Check(Final(("L", 1)));
         Assert.Equal(1, report.C6);
+    }
+
+    [Fact]
+    public void C6_one_lock_refusing_clients_past_the_bound_while_other_locks_are_granted()
+    {
+        Fault(at: 0, ended: 1000);
+        for (var at = 1100; at < 12000; at += 500)
+        {
+            Op("m", "acquire", "M", $"m:{at}", token: at, at: at, took: 5, ttl: 100);
+        }
+
+        Op("a", "acquire", "L", "a:1", token: null, at: 1200, took: 5000, ttl: 3000, outcome: "unknown");
+        Op("b", "acquire", "L", "b:1", token: null, at: 9500, took: 5, ttl: 3000, outcome: "fail");
+        Op("c", "acquire", "L", "c:1", token: 1, at: 10000, took: 5, ttl: 3000);
+
+        var report = Check(Final(("L", 1), ("M", 11600)));
+
+        Assert.Equal(1, report.C6);
         Assert.InRange(report.MaxRecoveryMs, 8400, 8600);
+    }
+
+    [Fact]
+    public void C6_a_lock_nobody_asked_for_is_not_counted_as_down()
+    {
+        Fault(at: 0, ended: 1000);
+        for (var at = 1100; at < 16000; at += 500)
+        {
+            Op("m", "acquire", "M", $"m:{at}", token: at, at: at, took: 5, ttl: 100);
+        }
+
+        Op("a", "acquire", "L", "a:1", token: null, at: 1500, took: 5, ttl: 3000, outcome: "fail");
+        Op("b", "acquire", "L", "b:1", token: 1, at: 15000, took: 5, ttl: 3000);
+
+        var report = Check(Final(("L", 1), ("M", 15600)));
+
+        Assert.Equal(0, report.C6);
+        Assert.InRange(report.MaxRecoveryMs, 400, 600);
     }
 
     private CheckReport Check(FinalState final, List<(string, long, long)>? log = null) =>
