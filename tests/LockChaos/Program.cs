@@ -34,7 +34,7 @@ if (args.Length > 0 && args[0] == "run")
     }
 
     var runner = new ChaosRunner(postgres, options["--sql"], options["--out"]);
-    var rows = new List<string>();
+    var table = new ResultTable();
     var failures = 0;
     foreach (var test in tests)
     {
@@ -46,13 +46,15 @@ if (args.Length > 0 && args[0] == "run")
             Console.WriteLine($"      {violation}");
         }
 
-        rows.Add($"| {test.Name} | {report.Operations} | {report.Grants} | {report.Faults} | {report.C1} | {report.C2} | {report.C3}{(report.C3Measured ? $" (measured, max {report.MaxOverlapMs:0} ms)" : "")} | {report.C4} | {report.C5} | {report.C6} | {report.MaxRecoveryMs / 1000:0.0} s | {report.StaleWritesRejected} | {report.UnfencedLostUpdates} | {elapsed.TotalSeconds:0} s |");
+        table.Add(test.Name, report, elapsed);
     }
 
     Console.WriteLine();
-    Console.WriteLine("| test | operations | grants | faults | C1 | C2 | C3 | C4 | C5 | C6 | max recovery | stale writes rejected | unfenced lost updates | time |");
-    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    rows.ForEach(Console.WriteLine);
+    foreach (var line in table.Lines())
+    {
+        Console.WriteLine(line);
+    }
+
     Console.WriteLine();
     Console.WriteLine(failures == 0 ? $"chaos: {tests.Count} tests, no violations" : $"chaos: {failures} of {tests.Count} tests had violations; histories are in {options["--out"]}");
     return failures == 0 ? 0 : 1;
@@ -62,6 +64,7 @@ if (args.Length == 2 && args[0] == "check")
 {
     var input = CheckInput.Read(args[1]);
     var report = HistoryChecker.Check(HistoryFile.ReadAll(args[1]), input.Final, input.RecoveryBound, input.MeasureC3);
+    report.StaleSiloWritesRefused = SiloLogs.CountStaleWritesRefused(args[1]);
     Console.WriteLine($"{(report.Failures > 0 ? "FAIL" : "ok")}: {report}");
     report.Violations.ForEach(v => Console.WriteLine($"   {v}"));
     return report.Failures > 0 ? 1 : 0;

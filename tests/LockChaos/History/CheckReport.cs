@@ -32,6 +32,9 @@ public sealed class CheckReport
 
     public int FencedWritesAccepted { get; set; }
 
+    /// <summary>Grants, refreshes and releases of stale activations that storage refused (from the silo logs).</summary>
+    public int StaleSiloWritesRefused { get; set; }
+
     public long UnfencedLostUpdates { get; set; }
 
     public List<string> Violations { get; } = [];
@@ -59,7 +62,7 @@ public sealed class CheckReport
     {
         var text = new StringBuilder();
         text.Append($"operations {Operations}, grants {Grants}, faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6}, ");
-        text.Append($"max recovery {MaxRecoveryMs / 1000:0.0} s, fenced writes accepted {FencedWritesAccepted}, stale rejected {StaleWritesRejected}, unfenced lost updates {UnfencedLostUpdates}");
+        text.Append($"max recovery {MaxRecoveryMs / 1000:0.0} s, fenced writes accepted {FencedWritesAccepted}, stale rejected {StaleWritesRejected}, stale silo writes refused by storage {StaleSiloWritesRefused}, unfenced lost updates {UnfencedLostUpdates}");
         foreach (var note in Notes)
         {
             text.Append($"; {note}");

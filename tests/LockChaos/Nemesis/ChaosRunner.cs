@@ -56,6 +56,7 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
         var input = new CheckInput(final, test.Settings.RecoveryBound, test.MeasureC3);
         await input.WriteAsync(historyFolder);
         var report = HistoryChecker.Check(events, input.Final, input.RecoveryBound, input.MeasureC3);
+        report.StaleSiloWritesRefused = SiloLogs.CountStaleWritesRefused(historyFolder);
         report.Notes.AddRange(notes);
         report.OtherFailures.AddRange(failures);
         await File.WriteAllTextAsync(Path.Combine(historyFolder, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
