@@ -118,10 +118,7 @@ public sealed class HistoryCheckerTests
     public void C6_one_lock_refusing_clients_past_the_bound_while_other_locks_are_granted()
     {
         Fault(at: 0, ended: 1000);
-        for (var at = 1100; at < 12000; at += 500)
-        {
-            Op("m", "acquire", "M", $"m:{at}", token: at, at: at, took: 5, ttl: 100);
-        }
+        GrantedEveryHalfSecond("M", from: 1100, until: 12000);
 
         Op("a", "acquire", "L", "a:1", token: null, at: 1200, took: 5000, ttl: 3000, outcome: "unknown");
         Op("b", "acquire", "L", "b:1", token: null, at: 9500, took: 5, ttl: 3000, outcome: "fail");
@@ -137,10 +134,7 @@ public sealed class HistoryCheckerTests
     public void C6_a_lock_nobody_asked_for_is_not_counted_as_down()
     {
         Fault(at: 0, ended: 1000);
-        for (var at = 1100; at < 16000; at += 500)
-        {
-            Op("m", "acquire", "M", $"m:{at}", token: at, at: at, took: 5, ttl: 100);
-        }
+        GrantedEveryHalfSecond("M", from: 1100, until: 16000);
 
         Op("a", "acquire", "L", "a:1", token: null, at: 1500, took: 5, ttl: 3000, outcome: "fail");
         Op("b", "acquire", "L", "b:1", token: 1, at: 15000, took: 5, ttl: 3000);
@@ -162,6 +156,15 @@ public sealed class HistoryCheckerTests
         var id = ++_ids;
         _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token });
         _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms });
+    }
+
+    /// <summary>Another lock that the service keeps granting all along (token = grant time): the fault did not stop the service.</summary>
+    private void GrantedEveryHalfSecond(string lockName, long from, long until)
+    {
+        for (var at = from; at < until; at += 500)
+        {
+            Op("m", "acquire", lockName, $"m:{at}", token: at, at: at, took: 5, ttl: 100);
+        }
     }
 
     private void Fault(long at, long ended)
