@@ -6,7 +6,7 @@
 --   WriteToStorageKey   -> column "NewGrainStateVersion"        (required)
 --   ReadFromStorageKey  -> columns "PayloadBinary", "Version"   (required)
 --   ClearStorageKey     -> column 0 = new version               (required; DeleteStateOnClear = false)
---   DeleteStorageKey    -> column 0 = deleted version + 1       (optional; needed for DeleteStateOnClear = true)
+--   DeleteStorageKey    -> column 0 = the version after the deleted one (optional; needed for DeleteStateOnClear = true)
 -- Parameters bound by the provider for every key:
 --   @GrainIdHash int4, @GrainIdN0 int8, @GrainIdN1 int8, @GrainTypeHash int4,
 --   @GrainTypeString text, @GrainIdExtensionString text (NULL for plain
@@ -54,7 +54,7 @@ CREATE TABLE OrleansStorage
     serviceid              varchar(150) NOT NULL,
     payloadbinary          bytea        NULL,       -- NULL after a (non-deleting) clear
     modifiedon             timestamptz  NOT NULL DEFAULT now(),
-    version                integer      NOT NULL,   -- the grain's ETag; starts at 1
+    version                integer      NOT NULL,   -- the grain's ETag; starts at 1, wraps to 1 after 2^31 - 1 (005)
 
     -- At most one row per grain identity and service. NULLS NOT DISTINCT
     -- (PostgreSQL 15+) makes two rows with a NULL grainidextensionstring count
@@ -69,135 +69,11 @@ CREATE TABLE OrleansStorage
          grainidextensionstring, serviceid)
 );
 
--- Write (WriteToStorageKey): one plain statement (see the OrleansQuery row
--- below), not a function, so that Npgsql prepares it once per connection and
--- PostgreSQL runs it without a PL/pgSQL call or an exception-block
--- subtransaction. A grant's durable write is on the path of every handoff.
---
--- ETag NULL  -> first write: INSERT version 1. ON CONFLICT ON CONSTRAINT
---               uq_orleansstorage_grain DO NOTHING: if the row exists, or
---               another transaction is inserting it right now (we wait for it
---               to commit), no row is written and NULL is returned.
--- ETag given -> UPDATE ... WHERE version = ETag, setting version + 1. Under
---               READ COMMITTED (the Npgsql default) a concurrent writer with
---               the same ETag blocks on the row lock; once the first one
---               commits, PostgreSQL re-checks the WHERE clause against the new
---               row version, finds version <> ETag and updates nothing, so
---               exactly one of them succeeds and the other gets NULL. A
---               deleted row also yields NULL. The new version is taken from
---               RETURNING, not computed from the argument.
--- Only one of the two branches can write (the INSERT only runs for a NULL ETag,
--- and "version = NULL" matches no row), and the statement always returns
--- exactly one row. Under REPEATABLE READ / SERIALIZABLE (never used by the
--- provider) a lost race raises serialization_failure (40001) instead; the
--- provider reports that as a storage error, which fails closed just the same.
-
--- Clear (ClearStorageKey, DeleteStateOnClear = false): keep the row, drop the
--- payload and bump the version, so the grain's next write is an ETag-checked
--- UPDATE and a stale activation cannot resurrect old state. Same concurrency
--- rules and NULL-on-failure result as the UPDATE branch above. The provider
--- keeps the returned value as the new ETag.
-CREATE FUNCTION orleans_storage_clear(
-    p_grainidhash            integer,
-    p_grainidn0              bigint,
-    p_grainidn1              bigint,
-    p_graintypehash          integer,
-    p_graintypestring        varchar,
-    p_grainidextensionstring varchar,
-    p_serviceid              varchar,
-    p_grainstateversion      integer)
-RETURNS integer
-LANGUAGE plpgsql
-AS $fn$
-DECLARE
-    new_version integer;
-BEGIN
-    UPDATE OrleansStorage
-    SET payloadbinary = NULL,
-        modifiedon    = now(),
-        version       = version + 1
-    WHERE grainidhash = p_grainidhash
-      AND grainidn0 = p_grainidn0
-      AND grainidn1 = p_grainidn1
-      AND graintypehash = p_graintypehash
-      AND graintypestring = p_graintypestring
-      AND grainidextensionstring IS NOT DISTINCT FROM p_grainidextensionstring
-      AND serviceid = p_serviceid
-      AND version = p_grainstateversion
-    RETURNING version INTO new_version;
-    RETURN new_version;
-EXCEPTION
-    WHEN serialization_failure THEN
-        RETURN NULL;
-END
-$fn$;
-
--- Delete (DeleteStorageKey, DeleteStateOnClear = true): remove the row if the
--- ETag still matches. The provider only needs a value that differs from the
--- ETag to accept the delete (it then resets the ETag to NULL, so the next
--- write is a first INSERT again), hence "deleted version + 1"; NULL if
--- nothing was deleted.
-CREATE FUNCTION orleans_storage_delete(
-    p_grainidhash            integer,
-    p_grainidn0              bigint,
-    p_grainidn1              bigint,
-    p_graintypehash          integer,
-    p_graintypestring        varchar,
-    p_grainidextensionstring varchar,
-    p_serviceid              varchar,
-    p_grainstateversion      integer)
-RETURNS integer
-LANGUAGE plpgsql
-AS $fn$
-DECLARE
-    next_version integer;
-BEGIN
-    DELETE FROM OrleansStorage
-    WHERE grainidhash = p_grainidhash
-      AND grainidn0 = p_grainidn0
-      AND grainidn1 = p_grainidn1
-      AND graintypehash = p_graintypehash
-      AND graintypestring = p_graintypestring
-      AND grainidextensionstring IS NOT DISTINCT FROM p_grainidextensionstring
-      AND serviceid = p_serviceid
-      AND version = p_grainstateversion
-    RETURNING version + 1 INTO next_version;
-    RETURN next_version;
-EXCEPTION
-    WHEN serialization_failure THEN
-        RETURN NULL;
-END
-$fn$;
+-- The write query and the clear/delete functions, which bump the version, are
+-- in 005-storage-versions.sql: it wraps the version instead of overflowing it
+-- and also upgrades a database prepared by an earlier version of this file.
 
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
-
-('WriteToStorageKey', $q$
-    WITH inserted AS (
-        INSERT INTO OrleansStorage
-            (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring,
-             grainidextensionstring, serviceid, payloadbinary, modifiedon, version)
-        SELECT @GrainIdHash, @GrainIdN0, @GrainIdN1, @GrainTypeHash, @GrainTypeString,
-               @GrainIdExtensionString, @ServiceId, @PayloadBinary, now(), 1
-        WHERE @GrainStateVersion IS NULL
-        ON CONFLICT ON CONSTRAINT uq_orleansstorage_grain DO NOTHING
-        RETURNING version
-    ), updated AS (
-        UPDATE OrleansStorage
-        SET payloadbinary = @PayloadBinary,
-            modifiedon    = now(),
-            version       = version + 1
-        WHERE grainidhash = @GrainIdHash
-          AND grainidn0 = @GrainIdN0
-          AND grainidn1 = @GrainIdN1
-          AND graintypehash = @GrainTypeHash
-          AND graintypestring = @GrainTypeString
-          AND grainidextensionstring IS NOT DISTINCT FROM @GrainIdExtensionString
-          AND serviceid = @ServiceId
-          AND version = @GrainStateVersion
-        RETURNING version
-    )
-    SELECT COALESCE((SELECT version FROM inserted), (SELECT version FROM updated)) AS "NewGrainStateVersion";
-$q$),
 
 -- At most one row (the unique constraint), which the provider requires
 -- (SingleOrDefault). No row = never stored; a row with NULL PayloadBinary =
