@@ -30,6 +30,9 @@ public sealed partial class LockGrain
     {
         ValidateCall(owner, ttl);
         LockArguments.ValidateWait(timeout);
+        // A grant being written right now (perhaps this caller's own, by a try or an earlier wait call) is answered
+        // by storage's verdict: never by the unwritten state, nor by a Busy that the write is about to make wrong.
+        await WhenWritesSettledAsync();
         var now = _clock.GetUtcNow();
         var current = Current;
 
@@ -52,7 +55,7 @@ public sealed partial class LockGrain
         }
 
         waiter.OpenCalls++;
-        waiter.DetachedAt = null;
+        _waiters.Listen(waiter);
         // A free lock is granted to the queue at once. A held one needs a check by the end of its lease only; while
         // callers queue for a busy lock, that check is usually pending already and nothing needs to change.
         ScheduleQueueCheck(current.IsHeldAt(now) ? TimeUntilExpiry(current, now) : TimeSpan.Zero);
@@ -62,7 +65,15 @@ public sealed partial class LockGrain
         try
         {
             var gaveUp = Task.Delay(timeout, stopWaiting.Token);
-            if (await Task.WhenAny(waiter.Outcome.Task, gaveUp) == waiter.Outcome.Task || waiter.Granting)
+            await Task.WhenAny(waiter.Outcome.Task, gaveUp);
+            while (!waiter.Outcome.Task.IsCompleted && !waiter.Granting && !cancellationToken.IsCancellationRequested && await IsNextToBeGrantedAsync(waiter))
+            {
+                // The lock is free and this caller is first in line: the queue check due now grants it, as a try
+                // would have been granted. Even a zero timeout waits for that turn instead of answering Busy.
+                await Task.WhenAny(waiter.Outcome.Task, Task.Delay(_options.ExpiryCheckInterval, stopWaiting.Token));
+            }
+
+            if (waiter.Outcome.Task.IsCompleted || waiter.Granting)
             {
                 // Granted, or the grant is being written right now: its outcome is this caller's answer either way.
                 return await waiter.Outcome.Task ?? Result(LockOutcome.Busy, Current, _clock.GetUtcNow());
@@ -87,7 +98,7 @@ public sealed partial class LockGrain
             // This wait call timed out. The caller usually calls again at once to go on waiting, so it keeps its
             // place for DetachedGrace, detached: not granted until it is listening again, dropped if it never is
             // (a client that disconnected), so a dead waiter costs at most one wait call, not a lease.
-            waiter.DetachedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            _waiters.Detach(waiter);
         }
 
         return Result(LockOutcome.Busy, Current, _clock.GetUtcNow());
@@ -146,6 +157,19 @@ public sealed partial class LockGrain
         }
 
         return granted;
+    }
+
+    /// <summary>Whether <paramref name="waiter"/> heads the queue of a free lock; if so, makes sure the queue is checked now.</summary>
+    private async Task<bool> IsNextToBeGrantedAsync(Waiter waiter)
+    {
+        await WhenWritesSettledAsync();
+        if (Current.IsHeldAt(_clock.GetUtcNow()) || _waiters.NextListening() != waiter)
+        {
+            return false;
+        }
+
+        ScheduleQueueCheck(TimeSpan.Zero);
+        return true;
     }
 
     private async Task CheckQueueAsync()

@@ -10,9 +10,10 @@ namespace LockService.Grains;
 /// lease rules below need no further synchronisation; durability and fencing are what this class adds.
 /// </summary>
 /// <remarks>
-/// Every state change goes through <see cref="WriteOrFailClosedAsync"/>: it becomes visible only after storage has
-/// accepted it. The only call that interleaves is <see cref="Acquire"/> (waiting must not block the lock), and it
-/// never writes: grants to waiters happen in ordinary turns (see LockGrain.Waiting.cs).
+/// Every state change goes through <see cref="WriteOrFailClosedAsync"/>: it is written as a copy and becomes visible
+/// only after storage has accepted it. The only call that interleaves is <see cref="Acquire"/> (waiting must not block
+/// the lock): it never writes (grants to waiters happen in ordinary turns, see LockGrain.Waiting.cs), and it waits for
+/// a write in flight before it reads the state, so it answers with storage's verdict, not a guess.
 /// </remarks>
 [GrainType("lock")]
 public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
@@ -21,7 +22,13 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     // refused before it reaches the database (PostgreSQL rejects NUL in text, for one) and a storage error is
     // reported as a LockStorageException that crosses the wire, not as a driver exception that cannot.
     private readonly IGrainStorage _storage;
-    private readonly GrainState<LockState> _record = new(new LockState());
+    // What storage holds (with its ETag), except for a lazily written release (LockGrain.LazyRelease.cs). Replaced
+    // as a whole, never changed in place while a write is in flight.
+    private GrainState<LockState> _record = new(new LockState());
+
+    // Completes when the write in flight has its answer and the activation has settled on it (written or reloaded);
+    // null while no write is in flight.
+    private Task? _writeSettling;
     private readonly TimeProvider _clock;
     private readonly LockGrainOptions _options;
     private readonly ILogger<LockGrain> _logger;
@@ -41,6 +48,8 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     }
 
     private string Name => this.GetPrimaryKeyString();
+
+    private GrainId StorageId => LockStorageKeys.For(Name);
 
     private LockState Current => _record.State!;
 
@@ -79,6 +88,14 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         var granted = NewGrant(current, owner, ttl, now);
         await WriteOrFailClosedAsync(granted, "grant");
         LogGranted(Name, owner, granted.FencingToken, granted.ExpiresAt!.Value);
+        if (_waiters.TryGet(owner, out var ownWait))
+        {
+            // The caller also waits in the queue (at its head, or detached): the try served it, so its place goes,
+            // and its open wait calls get the same grant.
+            _waiters.Remove(ownWait);
+            ownWait.Outcome.TrySetResult(Result(LockOutcome.Granted, granted));
+        }
+
         await EnsureReaperAsync(ttl);
         return Result(LockOutcome.Granted, granted);
     }
@@ -194,22 +211,24 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     }
 
     /// <summary>
-    /// Makes <paramref name="next"/> the lock's state only once storage has accepted it. On a conflict (another
-    /// activation wrote first: <see cref="InconsistentStateException"/>) or any storage failure, the activation goes
-    /// back to what storage holds and the call fails closed, so nothing is ever reported that is not durable.
+    /// Makes <paramref name="next"/> the lock's state only once storage has accepted it: the write goes out as a copy
+    /// (with the current ETag) and is swapped in on success, so no call, interleaving or not, ever sees a state storage
+    /// has not accepted. On a conflict (another activation wrote first: <see cref="InconsistentStateException"/>) or
+    /// any storage failure, the activation goes back to what storage holds and the call fails closed.
     /// </summary>
     private async Task WriteOrFailClosedAsync(LockState next, string operation)
     {
-        var previous = _record.State;
-        _record.State = next;
+        var written = new GrainState<LockState>(next) { ETag = _record.ETag, RecordExists = _record.RecordExists };
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writeSettling = settled.Task;
         try
         {
-            await _storage.WriteStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
+            await _storage.WriteStateAsync(LockGrainServices.StateName, StorageId, written);
+            _record = written;
             StorageCaughtUp();
         }
         catch (Exception exception)
         {
-            _record.State = previous;
             LogWriteFailed(exception, Name, operation);
             await ReloadOrDeactivateAsync();
             var reason = exception is InconsistentStateException ? "a storage conflict (another activation wrote first)" : "a storage failure";
@@ -217,14 +236,27 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
                 $"Lock '{Name}': the {operation} was not made durable because of {reason}: {exception.GetType().Name}: {exception.Message}. " +
                 "The call failed closed; nothing was granted or changed by it. Retry with the same owner.");
         }
+        finally
+        {
+            _writeSettling = null;
+            settled.SetResult();
+        }
+    }
+
+    /// <summary>Waits until no write is in flight, so the state read next is storage's verdict (for interleaving calls).</summary>
+    private async Task WhenWritesSettledAsync()
+    {
+        while (_writeSettling is { } settling)
+        {
+            await settling;
+        }
     }
 
     private async Task LoadAsync()
     {
         try
         {
-            await _storage.ReadStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
-            _record.State ??= new LockState();
+            _record = await ReadStoredAsync();
         }
         catch (Exception exception)
         {
@@ -238,8 +270,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     {
         try
         {
-            await _storage.ReadStateAsync(LockGrainServices.StateName, this.GetGrainId(), _record);
-            _record.State ??= new LockState();
+            _record = await ReadStoredAsync();
             StorageCaughtUp();
         }
         catch (Exception exception)
@@ -248,6 +279,28 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             LogReloadFailed(exception, Name);
             DeactivateOnIdle();
         }
+    }
+
+    private async Task<GrainState<LockState>> ReadStoredAsync()
+    {
+        var stored = await ReadStoredAsync(StorageId);
+        if (!stored.RecordExists && LockStorageKeys.FormerFor(Name) is { } formerId && await ReadStoredAsync(formerId) is { RecordExists: true } former)
+        {
+            // A name with braces, stored under its plain key before keys were escaped: carry that record over (its
+            // fencing token above all). The first write inserts it under the new key; the old row is left alone.
+            LogFormerRecordCarriedOver(Name, former.State!.FencingToken);
+            return new GrainState<LockState>(former.State);
+        }
+
+        return stored;
+    }
+
+    private async Task<GrainState<LockState>> ReadStoredAsync(GrainId storageId)
+    {
+        var stored = new GrainState<LockState>(new LockState());
+        await _storage.ReadStateAsync(LockGrainServices.StateName, storageId, stored);
+        stored.State ??= new LockState();
+        return stored;
     }
 
     private static bool IsValidName(string name)
@@ -288,6 +341,9 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the {Operation} could not be written; the call fails closed.")]
     private partial void LogWriteFailed(Exception exception, string lockName, string operation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lock '{LockName}': carrying over its record (fencing token {FencingToken}) from the key it was stored under before braces in keys were escaped.")]
+    private partial void LogFormerRecordCarriedOver(string lockName, long fencingToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': state could not be loaded from storage.")]
     private partial void LogLoadFailed(Exception exception, string lockName);

@@ -38,4 +38,36 @@ public sealed class InMemoryLockGrainTests(InMemoryClusterFixture fixture) : Loc
         Assert.Equal(grant.ExpiresAt, (await Lock(name).Describe()).ExpiresAt);
         Assert.Equal(LockOutcome.Renewed, (await Lock(name).Refresh("server-1", grant.FencingToken, Ttl)).Outcome);
     }
+
+    [Fact]
+    public async Task A_same_owner_wait_during_an_unfinished_grant_write_is_never_answered_with_that_grant()
+    {
+        var name = LockNames.Unique("unwritten-grant");
+        var held = FaultInjectingGrainStorage.HoldWrites(name);
+        var granting = Lock(name).TryAcquire("server-1", Ttl);
+        await held.Arrived.WaitAsync(TimeSpan.FromMinutes(1));
+
+        // The client's retried wait call, sent while the grant is still being written. It interleaves with the write;
+        // it gets a moment to reach the grain first, but whenever it arrives, the unwritten grant must not answer it.
+        var retried = Lock(name).Acquire("server-1", Ttl, TimeSpan.FromSeconds(5));
+        await Task.WhenAny(retried, Task.Delay(TimeSpan.FromSeconds(1)));
+        held.Fail(new TimeoutException("database unreachable"));
+
+        await Assert.ThrowsAsync<LockStorageException>(() => granting);
+        try
+        {
+            Assert.NotEqual(LockOutcome.Granted, (await retried).Outcome);
+        }
+        catch (LockStorageException)
+        {
+            // Failed closed (the queue's own grant to it hit the same outage): not a grant either.
+        }
+
+        held.Open();
+        var next = await Lock(name).TryAcquire("server-2", Ttl);
+        Assert.Equal(LockOutcome.Granted, next.Outcome);
+        Assert.Equal(1, next.FencingToken);
+        var stored = (await Fixture.ReadStoredAsync(name)).State;
+        Assert.Equal(("server-2", 1L), (stored.Holder, stored.FencingToken));
+    }
 }

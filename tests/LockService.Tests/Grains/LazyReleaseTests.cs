@@ -111,31 +111,13 @@ public sealed class LazyReleaseTests
     private static async Task<PostgresTestCluster> StartAsync(TimeSpan releaseWriteDelay)
     {
         var database = await TestDatabase.CreateAsync("locks_lazy");
-        return await PostgresTestCluster.StartAsync(database, $"lazy-{Guid.NewGuid():N}", configure: builder =>
-        {
-            builder.Properties[ReleaseWriteDelayConfigurator.Key] = releaseWriteDelay.ToString("c");
-            builder.AddSiloBuilderConfigurator<ReleaseWriteDelayConfigurator>();
-        });
+        return await PostgresTestCluster.StartAsync(database, $"lazy-{Guid.NewGuid():N}",
+            configure: builder => ReleaseWriteDelayConfigurator.Prepare(builder, releaseWriteDelay));
     }
 
-    /// <summary>What storage holds for a lock, read through the silo's own storage provider.</summary>
     private static async Task<(LockState State, string? ETag)> ReadStoredAsync(PostgresTestCluster cluster, string lockName)
     {
-        var silo = (InProcessSiloHandle)cluster.Cluster.GetActiveSilos().First();
-        var storage = silo.SiloHost!.Services.GetRequiredKeyedService<IGrainStorage>(LockGrainServices.StorageProviderName);
-        var state = new GrainState<LockState>(new LockState());
-        await storage.ReadStateAsync(LockGrainServices.StateName, GrainId.Create("lock", lockName), state);
-        return (state.State ?? new LockState(), state.ETag);
-    }
-
-    private sealed class ReleaseWriteDelayConfigurator : ISiloConfigurator
-    {
-        public const string Key = "LockTestReleaseWriteDelay";
-
-        public void Configure(ISiloBuilder silo)
-        {
-            var delay = TimeSpan.Parse(silo.Configuration[Key]!, System.Globalization.CultureInfo.InvariantCulture);
-            silo.Services.Configure<LockGrainOptions>(options => options.ReleaseWriteDelay = delay);
-        }
+        var (state, etag, _) = await LockClusterFixture.ReadStoredAsync((InProcessSiloHandle)cluster.Cluster.GetActiveSilos().First(), lockName);
+        return (state, etag);
     }
 }

@@ -198,6 +198,39 @@ public abstract class LockGrainTestCases<TFixture>(TFixture fixture)
         Assert.Equal(before.ETag, (await Fixture.ReadStoredAsync(name)).ETag);
     }
 
+    [Fact]
+    public async Task A_wait_with_a_zero_timeout_is_granted_a_free_lock_and_refused_a_held_one()
+    {
+        var name = LockNames.Unique("zero-wait");
+
+        var granted = await Lock(name).Acquire("server-1", Ttl, TimeSpan.Zero);
+        Assert.Equal(LockOutcome.Granted, granted.Outcome);
+        Assert.Equal(1, granted.FencingToken);
+
+        var refused = await Lock(name).Acquire("server-2", Ttl, TimeSpan.Zero);
+        Assert.Equal(LockOutcome.Busy, refused.Outcome);
+        Assert.Equal("server-1", refused.Holder);
+    }
+
+    [Fact]
+    public async Task A_waiter_that_takes_the_lock_by_a_try_leaves_the_queue()
+    {
+        var name = LockNames.Unique("try-by-waiter");
+        var first = await Lock(name).TryAcquire("server-1", Ttl);
+
+        // server-2's wait call times out: it keeps its place, detached, for its next call.
+        Assert.Equal(LockOutcome.Busy, (await Lock(name).Acquire("server-2", Ttl, TimeSpan.FromMilliseconds(50))).Outcome);
+        Assert.Equal(1, (await Lock(name).Describe()).WaitingCount);
+
+        Assert.Equal(LockOutcome.Released, (await Lock(name).Release("server-1", first.FencingToken)).Outcome);
+        var taken = await Lock(name).TryAcquire("server-2", Ttl);
+        Assert.Equal(LockOutcome.Granted, taken.Outcome);
+
+        var description = await Lock(name).Describe();
+        Assert.Equal(("server-2", 0), (description.Holder, description.WaitingCount));
+        Assert.Equal(LockOutcome.Granted, (await Lock(name).Acquire("server-2", Ttl, TimeSpan.Zero)).Outcome);
+    }
+
     public static TheoryData<string, string> InvalidNames => new()
     {
         { "", "empty" },

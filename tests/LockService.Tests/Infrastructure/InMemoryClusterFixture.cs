@@ -16,22 +16,23 @@ public sealed class InMemoryClusterFixture : LockClusterFixture
 
     protected override Task ConfigureAsync(TestClusterBuilder builder)
     {
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddSiloBuilderConfigurator<InMemorySiloConfigurator>();
         return Task.CompletedTask;
     }
+}
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+/// <summary>A silo of the development configuration; also used by tests that need a cluster of their own.</summary>
+public sealed class InMemorySiloConfigurator : ISiloConfigurator
+{
+    public void Configure(ISiloBuilder silo)
     {
-        public void Configure(ISiloBuilder silo)
-        {
-            UseTestClock(silo);
-            silo.AddMemoryGrainStorage(FaultInjectingGrainStorage.InnerName);
-            silo.Services.AddKeyedSingleton<IGrainStorage>(
-                LockGrainServices.StorageProviderName,
-                (services, _) => new FaultInjectingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(FaultInjectingGrainStorage.InnerName)));
-            silo.UseInMemoryReminderService();
-            silo.AddLockGrains(options => options.MaxWaiters = MaxWaiters);
-        }
+        LockClusterFixture.UseTestClock(silo);
+        silo.AddMemoryGrainStorage(FaultInjectingGrainStorage.InnerName);
+        silo.Services.AddKeyedSingleton<IGrainStorage>(
+            LockGrainServices.StorageProviderName,
+            (services, _) => new FaultInjectingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(FaultInjectingGrainStorage.InnerName)));
+        silo.UseInMemoryReminderService();
+        silo.AddLockGrains(options => options.MaxWaiters = InMemoryClusterFixture.MaxWaiters);
     }
 }
 

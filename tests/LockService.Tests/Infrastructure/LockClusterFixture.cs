@@ -47,12 +47,15 @@ public abstract class LockClusterFixture : IAsyncLifetime
     protected abstract Task ConfigureAsync(TestClusterBuilder builder);
 
     /// <summary>What storage holds for a lock right now, read through the silo's own storage provider.</summary>
-    public async Task<(LockState State, string? ETag, bool Exists)> ReadStoredAsync(string lockName)
+    public Task<(LockState State, string? ETag, bool Exists)> ReadStoredAsync(string lockName) =>
+        ReadStoredAsync((InProcessSiloHandle)Cluster.GetActiveSilos().First(), lockName);
+
+    /// <summary>What storage holds for a lock right now, read through <paramref name="silo"/>'s storage provider.</summary>
+    public static async Task<(LockState State, string? ETag, bool Exists)> ReadStoredAsync(InProcessSiloHandle silo, string lockName)
     {
-        var silo = (InProcessSiloHandle)Cluster.GetActiveSilos().First();
         var storage = silo.SiloHost!.Services.GetRequiredKeyedService<IGrainStorage>(LockGrainServices.StorageProviderName);
         var state = new GrainState<LockState>(new LockState());
-        await storage.ReadStateAsync(LockGrainServices.StateName, GrainId.Create("lock", lockName), state);
+        await storage.ReadStateAsync(LockGrainServices.StateName, LockStorageKeys.For(lockName), state);
         return (state.State ?? new LockState(), state.ETag, state.RecordExists);
     }
 
