@@ -18,14 +18,30 @@ public sealed class DeferredReleaseWrites
     /// <summary>Runs <paramref name="write"/> once a slot is free.</summary>
     public async Task RunAsync(Func<Task> write)
     {
+        using var slot = await TakeSlotAsync();
+        await write();
+    }
+
+    /// <summary>
+    /// Waits in line for a slot and returns it; disposing it gives it back. For a caller that must not hold anything
+    /// else while it waits (a grain turn), and runs its write once it has the slot.
+    /// </summary>
+    public async Task<IDisposable> TakeSlotAsync()
+    {
         await _slots.WaitAsync();
-        try
+        return new Slot(_slots);
+    }
+
+    private sealed class Slot(SemaphoreSlim slots) : IDisposable
+    {
+        private int _returned;
+
+        public void Dispose()
         {
-            await write();
-        }
-        finally
-        {
-            _slots.Release();
+            if (Interlocked.Exchange(ref _returned, 1) == 0)
+            {
+                slots.Release();
+            }
         }
     }
 }

@@ -20,8 +20,12 @@ namespace LockService.Grains;
 /// before the waiter hears of it; a forced release, an abandon and a reap stay durable at once, because the lease
 /// they end belongs to someone who might still renew it.</para>
 /// <para>The unwritten release is written when the delay passes (a grain timer, which does not keep the activation
-/// alive), before the reaper reminder is unregistered, and when the activation deactivates. A failed write is only
-/// logged: storage then names the releaser until its lease ends, which is the delay described above.</para>
+/// alive), or when the activation deactivates; the reaper reminder is kept while it is unwritten. A failed write is
+/// only logged: storage then names the releaser until its lease ends, which is the delay described above.</para>
+/// <para>The write takes one of the silo's few deferred-write slots (<see cref="DeferredReleaseWrites"/>). The lock
+/// waits in line for it outside its turns, so while other locks' writes hold every slot it keeps answering its own
+/// callers (still lazily behind storage by this release only); once the slot is its own, the write runs in an ordinary
+/// turn, like every other write of this grain.</para>
 /// </remarks>
 public sealed partial class LockGrain
 {
@@ -29,6 +33,10 @@ public sealed partial class LockGrain
     private bool _releaseUnwritten;
     private IGrainTimer? _releaseWriteTimer;
     private readonly DeferredReleaseWrites _deferredReleaseWrites;
+
+    // The deferred-write slot this lock is in line for (or has been given and not used yet), or null.
+    private Task<IDisposable>? _releaseSlot;
+    private bool _deactivating;
 
     /// <summary>Whether a release by the holder may end the lease in memory first (see the class remarks).</summary>
     private bool CanReleaseLazily => _options.ReleaseWriteDelay > TimeSpan.Zero && _waiters.Count == 0;
@@ -43,11 +51,18 @@ public sealed partial class LockGrain
         _record.State = released;
         _releaseUnwritten = true;
 
+        if (_releaseSlot is not null)
+        {
+            // Already in line for a slot (or holding one): its arrival runs the write; a delay now would only keep
+            // a slot idle that other locks wait for.
+            return released;
+        }
+
         if (_releaseWriteTimer is null)
         {
             // Not interleaving: the write runs as an ordinary turn, so it cannot overlap a grant's write.
             _releaseWriteTimer = this.RegisterGrainTimer(
-                WriteUnwrittenReleaseAsync,
+                WriteUnwrittenReleaseWhenSlotFreeAsync,
                 new GrainTimerCreationOptions(_options.ReleaseWriteDelay, Timeout.InfiniteTimeSpan) { Interleave = false, KeepAlive = false });
         }
         else
@@ -58,19 +73,57 @@ public sealed partial class LockGrain
         return released;
     }
 
-    /// <summary>Writes a release that so far lives only in memory. Does nothing if storage is already up to date.</summary>
-    private async Task WriteUnwrittenReleaseAsync()
+    /// <summary>
+    /// The release timer: writes a release that so far lives only in memory if this lock holds a write slot;
+    /// otherwise gets in line for one and returns at once, and the slot's arrival fires the timer again.
+    /// </summary>
+    private async Task WriteUnwrittenReleaseWhenSlotFreeAsync()
     {
+        if (_releaseSlot is null && _releaseUnwritten)
+        {
+            AskForReleaseSlot();
+        }
+
+        if (_releaseSlot is { IsCompleted: true })
+        {
+            await WriteWithReleaseSlotAsync();
+        }
+    }
+
+    private void AskForReleaseSlot()
+    {
+        var asked = _deferredReleaseWrites.TakeSlotAsync();
+        _releaseSlot = asked;
+        if (asked.IsCompleted)
+        {
+            return; // A slot was free: the caller writes now.
+        }
+
+        // Continues on this activation's scheduler: the timer then runs the write in an ordinary turn.
+        _ = asked.ContinueWith(_ => WakeReleaseWrite(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
+    }
+
+    private void WakeReleaseWrite()
+    {
+        if (!_deactivating)
+        {
+            _releaseWriteTimer?.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Waits for the slot asked for, writes the release if it is still unwritten, gives the slot back.</summary>
+    private async Task WriteWithReleaseSlotAsync()
+    {
+        using var slot = await _releaseSlot!;
+        _releaseSlot = null;
         if (!_releaseUnwritten)
         {
-            return;
+            return; // A later write carried the release already.
         }
 
         try
         {
-            // In line with the silo's other deferred writes. This turn holds the grain while it waits (timer and
-            // deactivation turns do not interleave), so the state checked above is still the state written.
-            await _deferredReleaseWrites.RunAsync(() => WriteOrFailClosedAsync(Current, "release"));
+            await WriteOrFailClosedAsync(Current, "release");
         }
         catch (LockStorageException)
         {
@@ -84,8 +137,23 @@ public sealed partial class LockGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // A graceful end (idle collection, shutdown, rebalancing) leaves storage exact, so the next activation does not
-        // wait for the released lease to run out.
-        await WriteUnwrittenReleaseAsync();
+        _deactivating = true;
+        if (_releaseUnwritten)
+        {
+            // A graceful end (idle collection, shutdown, rebalancing) leaves storage exact, so the next activation
+            // does not wait for the released lease to run out. Nothing else is served any more: waiting here is fine.
+            if (_releaseSlot is null)
+            {
+                AskForReleaseSlot();
+            }
+
+            await WriteWithReleaseSlotAsync();
+        }
+        else if (_releaseSlot is { } unneeded)
+        {
+            // Give the slot back whenever it comes, whatever becomes of this activation.
+            _releaseSlot = null;
+            _ = unneeded.ContinueWith(asked => asked.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
     }
 }

@@ -24,11 +24,12 @@ public sealed partial class LockGrain
         }
 
         _reaperRegistered = true;
-        // Storage first (a lazily written release), so the reminder is never dropped while storage still names a holder.
-        await WriteUnwrittenReleaseAsync();
+        // Storage first (a lazily written release), so the reminder is never dropped while storage still names a holder;
+        // with every write slot taken, the release timer writes it later and the next tick looks again.
+        await WriteUnwrittenReleaseWhenSlotFreeAsync();
         var now = _clock.GetUtcNow();
         var current = Current;
-        if (current.IsHeldAt(now))
+        if (current.IsHeldAt(now) || _releaseUnwritten)
         {
             return;
         }
