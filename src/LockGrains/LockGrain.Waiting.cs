@@ -9,8 +9,9 @@ namespace LockService.Grains;
 /// <remarks>
 /// <see cref="Acquire"/> is the only interleaving call: it parks a waiter and awaits its outcome, so the lock keeps
 /// serving everyone else meanwhile. It never writes state itself; it only touches the in-memory queue, in code
-/// without awaits, so interleaving cannot tear anything. Grants are written in ordinary turns (release, expiry
-/// check, try-acquire) and completed to the waiter only after the write succeeded.
+/// without awaits, so interleaving cannot tear anything, and it reads the lock's state only when no write is in
+/// flight (<see cref="WhenWritesSettledAsync"/>). Grants are written in ordinary turns (release, expiry check,
+/// try-acquire) and completed to the waiter only after the write succeeded.
 /// </remarks>
 public sealed partial class LockGrain
 {
