@@ -47,10 +47,11 @@ public sealed class InMemoryLockGrainTests(InMemoryClusterFixture fixture) : Loc
         var granting = Lock(name).TryAcquire("server-1", Ttl);
         await held.Arrived.WaitAsync(TimeSpan.FromMinutes(1));
 
-        // The client's retried wait call, sent while the grant is still being written. It interleaves with the write;
-        // it gets a moment to reach the grain first, but whenever it arrives, the unwritten grant must not answer it.
+        // The client's retried wait call, sent while the grant is still being written: it interleaves with the write
+        // and reaches the grain before the write fails. The unwritten grant must not answer it.
+        var reached = GrainCallArrivals.Next(name, nameof(ILockGrain.Acquire));
         var retried = Lock(name).Acquire("server-1", Ttl, TimeSpan.FromSeconds(5));
-        await Task.WhenAny(retried, Task.Delay(TimeSpan.FromSeconds(1)));
+        await reached.WaitAsync(TimeSpan.FromMinutes(1));
         held.Fail(new TimeoutException("database unreachable"));
 
         await Assert.ThrowsAsync<LockStorageException>(() => granting);
@@ -69,5 +70,26 @@ public sealed class InMemoryLockGrainTests(InMemoryClusterFixture fixture) : Loc
         Assert.Equal(1, next.FencingToken);
         var stored = (await Fixture.ReadStoredAsync(name)).State;
         Assert.Equal(("server-2", 1L), (stored.Holder, stored.FencingToken));
+    }
+
+    [Fact]
+    public async Task A_same_owner_wait_during_a_grant_write_that_succeeds_gets_that_grant()
+    {
+        var name = LockNames.Unique("written-grant");
+        var held = FaultInjectingGrainStorage.HoldWrites(name);
+        var granting = Lock(name).TryAcquire("server-1", Ttl);
+        await held.Arrived.WaitAsync(TimeSpan.FromMinutes(1));
+
+        var reached = GrainCallArrivals.Next(name, nameof(ILockGrain.Acquire));
+        var retried = Lock(name).Acquire("server-1", Ttl, TimeSpan.FromSeconds(2));
+        await reached.WaitAsync(TimeSpan.FromMinutes(1));
+        held.Open();
+
+        // The retry answers with what storage accepted: the grant, not a Busy read before the write landed.
+        var grant = await granting;
+        var answer = await retried;
+        Assert.Equal(LockOutcome.Granted, grant.Outcome);
+        Assert.Equal((LockOutcome.Granted, grant.FencingToken), (answer.Outcome, answer.FencingToken));
+        Assert.Equal(0, (await Lock(name).Describe()).WaitingCount);
     }
 }

@@ -32,6 +32,7 @@ public sealed class InMemorySiloConfigurator : ISiloConfigurator
             LockGrainServices.StorageProviderName,
             (services, _) => new FaultInjectingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(FaultInjectingGrainStorage.InnerName)));
         silo.UseInMemoryReminderService();
+        silo.AddIncomingGrainCallFilter<GrainCallArrivals>();
         silo.AddLockGrains(options => options.MaxWaiters = InMemoryClusterFixture.MaxWaiters);
     }
 }
