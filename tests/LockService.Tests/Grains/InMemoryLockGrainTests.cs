@@ -42,16 +42,10 @@ public sealed class InMemoryLockGrainTests(InMemoryClusterFixture fixture) : Loc
     [Fact]
     public async Task A_same_owner_wait_during_an_unfinished_grant_write_is_never_answered_with_that_grant()
     {
-        var name = LockNames.Unique("unwritten-grant");
-        var held = FaultInjectingGrainStorage.HoldWrites(name);
-        var granting = Lock(name).TryAcquire("server-1", Ttl);
-        await held.Arrived.WaitAsync(TimeSpan.FromMinutes(1));
-
         // The client's retried wait call, sent while the grant is still being written: it interleaves with the write
         // and reaches the grain before the write fails. The unwritten grant must not answer it.
-        var reached = GrainCallArrivals.Next(name, nameof(ILockGrain.Acquire));
-        var retried = Lock(name).Acquire("server-1", Ttl, TimeSpan.FromSeconds(5));
-        await reached.WaitAsync(TimeSpan.FromMinutes(1));
+        var name = LockNames.Unique("unwritten-grant");
+        var (held, granting, retried) = await RetryDuringGrantWriteAsync(name);
         held.Fail(new TimeoutException("database unreachable"));
 
         await Assert.ThrowsAsync<LockStorageException>(() => granting);
@@ -76,13 +70,7 @@ public sealed class InMemoryLockGrainTests(InMemoryClusterFixture fixture) : Loc
     public async Task A_same_owner_wait_during_a_grant_write_that_succeeds_gets_that_grant()
     {
         var name = LockNames.Unique("written-grant");
-        var held = FaultInjectingGrainStorage.HoldWrites(name);
-        var granting = Lock(name).TryAcquire("server-1", Ttl);
-        await held.Arrived.WaitAsync(TimeSpan.FromMinutes(1));
-
-        var reached = GrainCallArrivals.Next(name, nameof(ILockGrain.Acquire));
-        var retried = Lock(name).Acquire("server-1", Ttl, TimeSpan.FromSeconds(2));
-        await reached.WaitAsync(TimeSpan.FromMinutes(1));
+        var (held, granting, retried) = await RetryDuringGrantWriteAsync(name);
         held.Open();
 
         // The retry answers with what storage accepted: the grant, not a Busy read before the write landed.
@@ -91,5 +79,21 @@ public sealed class InMemoryLockGrainTests(InMemoryClusterFixture fixture) : Loc
         Assert.Equal(LockOutcome.Granted, grant.Outcome);
         Assert.Equal((LockOutcome.Granted, grant.FencingToken), (answer.Outcome, answer.FencingToken));
         Assert.Equal(0, (await Lock(name).Describe()).WaitingCount);
+    }
+
+    /// <summary>
+    /// Starts a grant to server-1 whose write storage holds open, then sends server-1's wait call and waits until it
+    /// has reached the grain, while the write is still held.
+    /// </summary>
+    private async Task<(HeldWrites Held, Task<LockResult> Granting, Task<LockResult> Retried)> RetryDuringGrantWriteAsync(string name)
+    {
+        var held = FaultInjectingGrainStorage.HoldWrites(name);
+        var granting = Lock(name).TryAcquire("server-1", Ttl);
+        await held.Arrived.WaitAsync(TimeSpan.FromMinutes(1));
+
+        var reached = GrainCallArrivals.Next(name, nameof(ILockGrain.Acquire));
+        var retried = Lock(name).Acquire("server-1", Ttl, TimeSpan.FromSeconds(5));
+        await reached.WaitAsync(TimeSpan.FromMinutes(1));
+        return (held, granting, retried);
     }
 }
