@@ -19,6 +19,8 @@ public sealed partial class DistributedLock
     /// <summary>How long past its timeout an acquisition waits for an answer before it counts the call as hung.</summary>
     internal static readonly TimeSpan AnswerAllowance = TimeSpan.FromMilliseconds(500);
 
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(30);
+
     private readonly LockOptions _options;
     private readonly LockProvider _provider;
 
@@ -85,9 +87,10 @@ public sealed partial class DistributedLock
         var owner = _provider.NextOwner(_options);
         var claim = _options.Owner is null ? null : FixedOwnerClaims.Take(Name, owner);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        if (timeout > TimeSpan.Zero && timeout < LongestTimer)
         {
-            // The server ends a wait at the timeout itself; this only ends calls that hang past it.
+            // The server ends a wait at the timeout itself; this only ends calls that hang past it. (Longer timeouts
+            // than a timer can hold are as good as forever: the token and the retry budget still end a hung call.)
             deadline.CancelAfter(timeout + AnswerAllowance);
         }
 
@@ -105,7 +108,7 @@ public sealed partial class DistributedLock
         {
             // A call was in flight and may have been granted: withdraw it, without waiting long for a cluster that
             // may not be answering.
-            await WithdrawAsync(grain, owner, claim).WaitAsync(AnswerAllowance, CancellationToken.None).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            await Task.WhenAny(WithdrawAsync(grain, owner, claim), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return null;
         }

@@ -187,6 +187,13 @@ public sealed class HandleHardeningTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_timeout_longer_than_a_timer_can_hold_acquires_a_free_lock()
+    {
+        await using var handle = await Locks().CreateLock(LockNames.Unique("huge-timeout")).TryAcquireAsync(TimeSpan.MaxValue);
+        Assert.NotNull(handle);
+    }
+
+    [Fact]
     public async Task A_fixed_owner_refuses_a_second_concurrent_acquisition_in_this_process()
     {
         var name = LockNames.Unique("fixed-owner");
