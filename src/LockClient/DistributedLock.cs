@@ -16,6 +16,11 @@ public sealed partial class DistributedLock
     /// </summary>
     internal static readonly TimeSpan WaitCallLength = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long past its timeout an acquisition waits for an answer before it counts the call as hung.</summary>
+    internal static readonly TimeSpan AnswerAllowance = TimeSpan.FromMilliseconds(500);
+
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(30);
+
     private readonly LockOptions _options;
     private readonly LockProvider _provider;
 
@@ -31,30 +36,125 @@ public sealed partial class DistributedLock
 
     /// <summary>
     /// Acquires the lock, waiting up to <paramref name="timeout"/> (default: not at all; <see cref="Timeout.InfiniteTimeSpan"/>
-    /// waits forever). Returns <see langword="null"/> if someone else kept it that long.
+    /// waits forever). Returns <see langword="null"/> if someone else kept it that long. A cluster that does not answer
+    /// ends the call too: a positive timeout is kept to within half a second even then, and a zero timeout is bounded
+    /// by <see cref="LockClientOptions.RetryBudget"/>. Whatever an unanswered call may have been granted is withdrawn.
     /// </summary>
     /// <param name="timeout">How long to wait for the lock.</param>
-    /// <param name="cancellationToken">Cancels the wait only; a lock already granted is returned.</param>
-    public async ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    /// <param name="cancellationToken">
+    /// Cancels the acquisition until it returns a handle; whatever was granted meanwhile is withdrawn. An already
+    /// cancelled token sends nothing.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is negative (thrown at the call, not by the task).</exception>
+    /// <exception cref="InvalidOperationException">A fixed <see cref="LockOptions.Owner"/> already holds or is acquiring this lock in this process.</exception>
+    public ValueTask<LockHandle?> TryAcquireAsync(TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    {
+        ValidateTimeout(timeout);
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<LockHandle?>(cancellationToken)
+            : new ValueTask<LockHandle?>(AcquireCoreAsync(timeout, cancellationToken));
+    }
+
+    /// <summary>
+    /// Acquires the lock, waiting up to <paramref name="timeout"/> (default: forever). Timeout, cancellation and a
+    /// cluster that does not answer behave as for <see cref="TryAcquireAsync"/>.
+    /// </summary>
+    /// <exception cref="TimeoutException">Someone else kept the lock for the whole timeout.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The timeout is negative (thrown at the call, not by the task).</exception>
+    public ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ValidateTimeout(timeout ?? Timeout.InfiniteTimeSpan);
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<LockHandle>(cancellationToken)
+            : new ValueTask<LockHandle>(AcquireOrThrowAsync(timeout, cancellationToken));
+    }
+
+    private async Task<LockHandle> AcquireOrThrowAsync(TimeSpan? timeout, CancellationToken cancellationToken) =>
+        await AcquireCoreAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
+        ?? throw new TimeoutException($"Lock '{Name}' was not acquired within {timeout}.");
+
+    private static void ValidateTimeout(TimeSpan timeout)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"Invalid timeout: it must be zero or positive, or Timeout.InfiniteTimeSpan (was {timeout}).");
         }
+    }
 
+    private async Task<LockHandle?> AcquireCoreAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var grain = _provider.Grain(Name);
         var owner = _provider.NextOwner(_options);
-        var budget = _provider.ClientOptions.RetryBudget;
-        var started = Stopwatch.GetTimestamp();
-
-        var sentAt = Stopwatch.GetTimestamp();
-        var result = await UnknownOutcome.RetryAsync(() => grain.TryAcquire(owner, _options.Ttl), budget);
-        if (result.Acquired)
+        var claim = _options.Owner is null ? null : FixedOwnerClaims.Take(Name, owner);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout > TimeSpan.Zero && timeout < LongestTimer)
         {
-            return await LockHandle.StartAsync(grain, result, owner, _options, sentAt, _provider);
+            // The server ends a wait at the timeout itself; this only ends calls that hang past it. (Longer timeouts
+            // than a timer can hold are as good as forever: the token and the retry budget still end a hung call.)
+            deadline.CancelAfter(timeout + AnswerAllowance);
         }
 
-        while (timeout != TimeSpan.Zero)
+        try
+        {
+            var handle = await AcquireAsOwnerAsync(grain, owner, timeout, claim, deadline.Token).ConfigureAwait(false);
+            if (handle is null)
+            {
+                claim?.Dispose();
+            }
+
+            return handle;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            // A call was in flight and may have been granted: withdraw it, without waiting long for a cluster that
+            // may not be answering.
+            await Task.WhenAny(WithdrawAsync(grain, owner, claim), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return null;
+        }
+        catch
+        {
+            await WithdrawAsync(grain, owner, claim).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The acquisition proper. <c>uncertainSince</c> is when the earliest call that could have produced the current
+    /// grant was sent: a call whose outcome is unknown may have been granted, and a retry as the same owner then
+    /// finds that grant with its lease already running.
+    /// </summary>
+    private async Task<LockHandle?> AcquireAsOwnerAsync(ILockGrain grain, string owner, TimeSpan timeout, FixedOwnerClaims.Claim? claim, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var uncertainSince = started;
+        var attempts = 0;
+        var result = await UnknownOutcome.RetryAsync(
+            () =>
+            {
+                attempts++;
+                return grain.TryAcquire(owner, _options.Ttl);
+            },
+            _provider.ClientOptions.RetryBudget,
+            cancellationToken).ConfigureAwait(false);
+        if (result.Acquired)
+        {
+            var handle = await LockHandle.StartAsync(grain, result, owner, _options, uncertainSince, retried: attempts > 1, claim, _provider, cancellationToken).ConfigureAwait(false);
+            if (handle is not null)
+            {
+                return handle;
+            }
+        }
+
+        if (timeout == TimeSpan.Zero)
+        {
+            // A try that was refused joined no queue and holds nothing: there is nothing to withdraw.
+            return null;
+        }
+
+        long? uncertain = null;
+        var retried = false;
+        while (true)
         {
             var remaining = timeout == Timeout.InfiniteTimeSpan ? LockArguments.MaxWaitPerCall : timeout - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
@@ -62,54 +162,60 @@ public sealed partial class DistributedLock
                 break;
             }
 
-            sentAt = Stopwatch.GetTimestamp();
+            var sentAt = Stopwatch.GetTimestamp();
+            uncertain ??= sentAt;
             try
             {
                 var chunk = remaining < WaitCallLength ? remaining : WaitCallLength;
-                result = await grain.Acquire(owner, _options.Ttl, chunk, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                await AbandonAsync(grain, owner);
-                throw;
+                result = await grain.Acquire(owner, _options.Ttl, chunk, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
             {
                 // The wait call failed (failover, time-out): ask again as the same owner, which finds a grant that landed.
                 LogWaitRetry(_provider.Logger, exception, Name);
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                retried = true;
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             if (result.Acquired)
             {
-                return await LockHandle.StartAsync(grain, result, owner, _options, sentAt, _provider);
+                var handle = await LockHandle.StartAsync(grain, result, owner, _options, uncertain.Value, retried, claim, _provider, cancellationToken).ConfigureAwait(false);
+                if (handle is not null)
+                {
+                    return handle;
+                }
             }
+
+            // Not granted (or the grant lapsed before it could be handed out): no earlier call's grant stands.
+            uncertain = null;
+            retried = false;
         }
 
         // Gave up: make sure no grant to this owner lingers in the queue or in the lock.
-        await AbandonAsync(grain, owner);
+        await WithdrawAsync(grain, owner, claim: null).ConfigureAwait(false);
         return null;
     }
 
     /// <summary>
-    /// Acquires the lock, waiting up to <paramref name="timeout"/> (default: forever).
+    /// Withdraws whatever this owner may have been granted or queued for. Bounded by the lease length: a grant that
+    /// could not be withdrawn ends by itself within its TTL, so retrying longer achieves nothing.
     /// </summary>
-    /// <exception cref="TimeoutException">Someone else kept the lock for the whole timeout.</exception>
-    public async ValueTask<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        await TryAcquireAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken)
-        ?? throw new TimeoutException($"Lock '{Name}' was not acquired within {timeout}.");
-
-    private async Task AbandonAsync(ILockGrain grain, string owner)
+    private async Task WithdrawAsync(ILockGrain grain, string owner, FixedOwnerClaims.Claim? claim)
     {
         try
         {
-            await UnknownOutcome.RetryAsync(() => grain.Abandon(owner), _provider.ClientOptions.RetryBudget);
+            var budget = _provider.ClientOptions.RetryBudget < _options.Ttl ? _provider.ClientOptions.RetryBudget : _options.Ttl;
+            await UnknownOutcome.RetryAsync(() => grain.Abandon(owner), budget).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
             // The grant, if any, runs out with its lease; nobody else is harmed, only delayed.
             LogAbandonFailed(_provider.Logger, exception, Name);
+        }
+        finally
+        {
+            claim?.Dispose();
         }
     }
 

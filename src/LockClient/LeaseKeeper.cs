@@ -7,14 +7,21 @@ namespace LockService.Client;
 /// Renews one lease in the background and decides when it can no longer be proven held. It keeps a local deadline
 /// measured from when each successful refresh was <em>sent</em> (the server's lease started no earlier), on the
 /// monotonic clock, so neither a slow answer nor a skewed wall clock can make the client believe in a lease that
-/// has already ended on the server.
+/// has already ended on the server. Loss is signalled by a timer at the deadline minus the safety margin, not by
+/// the renewal loop, so a hung refresh call cannot delay it.
 /// </summary>
-/// <remarks>It holds no reference to its handle, so a handle nobody disposed can be collected and stop it.</remarks>
+/// <remarks>
+/// It holds no reference to its handle, so a handle nobody disposed can be collected: its finalizer stops the
+/// renewal, and the loss timer still fires when the lease runs out.
+/// </remarks>
 internal sealed partial class LeaseKeeper
 {
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(30);
+
     private readonly ILockGrain _grain;
     private readonly string _lockName;
     private readonly TimeSpan _renewInterval;
+    private readonly TimeSpan _safetyMargin;
     private readonly long? _renewUntil;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _lost = new();
@@ -23,6 +30,9 @@ internal sealed partial class LeaseKeeper
     private long _deadline;
     private long _lastConfirmedSend;
     private TimeSpan _ttl;
+    private volatile bool _armed;
+    private volatile bool _disarmed;
+    private volatile string? _lostReason;
 
     public LeaseKeeper(ILockGrain grain, LockResult grant, string owner, LockOptions options, long grantSentAt, ILogger logger)
     {
@@ -33,10 +43,12 @@ internal sealed partial class LeaseKeeper
         ExpiresAt = grant.ExpiresAt!.Value;
         _ttl = options.Ttl;
         _renewInterval = options.EffectiveRenewInterval;
+        _safetyMargin = options.EffectiveSafetyMargin;
         _logger = logger;
         _lastConfirmedSend = grantSentAt;
         _deadline = grantSentAt + ToTicks(_ttl);
         _renewUntil = options.MaxHoldTime is { } maxHold ? Stopwatch.GetTimestamp() + ToTicks(maxHold) : null;
+        _lost.Token.UnsafeRegister(static keeper => ((LeaseKeeper)keeper!).OnLost(), this);
     }
 
     public string Owner { get; }
@@ -54,14 +66,44 @@ internal sealed partial class LeaseKeeper
     /// <summary>How much of the lease is left by the local, conservative deadline.</summary>
     public TimeSpan Remaining => Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _deadline));
 
-    public void Start() => Running = Task.Run(RunAsync);
+    /// <summary>The local deadline, as a <see cref="Stopwatch"/> timestamp.</summary>
+    public long Deadline => Volatile.Read(ref _deadline);
 
-    public void Stop() => _stop.Cancel();
+    /// <summary>When the last confirmed refresh (or the grant) was sent, as a <see cref="Stopwatch"/> timestamp.</summary>
+    public long LastConfirmedSend => Volatile.Read(ref _lastConfirmedSend);
 
-    /// <summary>Refreshes now. Returns false (and signals loss) when the lock refuses: the lease is gone.</summary>
-    public async Task<bool> RefreshAsync(TimeSpan? ttl, CancellationToken cancellationToken)
+    public TimeSpan SafetyMargin => _safetyMargin;
+
+    /// <summary>Arms the loss timer and starts renewing: the handle is out.</summary>
+    public void Start()
     {
-        await _refreshing.WaitAsync(cancellationToken);
+        _armed = true;
+        ArmLossTimer();
+        Running = Task.Run(RunAsync);
+    }
+
+    /// <summary>
+    /// Stops renewing. A handle that was abandoned keeps the loss timer, so <see cref="LostToken"/> still fires when
+    /// the lease runs out; a handle disposed (released, or left to its guard time) disarms it.
+    /// </summary>
+    public void Stop(bool disarmLossTimer)
+    {
+        if (disarmLossTimer)
+        {
+            _disarmed = true;
+            _lost.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
+        _stop.Cancel();
+    }
+
+    /// <summary>
+    /// Refreshes now. Returns false (and signals loss) when the lock refuses: the lease is gone. The call may take
+    /// <paramref name="timeout"/>, by default until the moment the lease counts as lost.
+    /// </summary>
+    public async Task<bool> RefreshAsync(TimeSpan? ttl, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_lost.IsCancellationRequested)
@@ -71,7 +113,10 @@ internal sealed partial class LeaseKeeper
 
             var lease = ttl ?? _ttl;
             var sentAt = Stopwatch.GetTimestamp();
-            var result = await _grain.Refresh(Owner, FencingToken, lease).WaitAsync(Remaining > TimeSpan.Zero ? Remaining : TimeSpan.FromMilliseconds(1), cancellationToken);
+            var budget = timeout ?? Remaining - _safetyMargin;
+            var result = await _grain.Refresh(Owner, FencingToken, lease)
+                .WaitAsync(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(1), cancellationToken)
+                .ConfigureAwait(false);
             if (result.Outcome != LockOutcome.Renewed)
             {
                 MarkLost($"the lock refused the refresh ({result.Outcome}; holder now {result.Holder ?? "nobody"})");
@@ -79,10 +124,11 @@ internal sealed partial class LeaseKeeper
             }
 
             _ttl = lease;
-            _lastConfirmedSend = sentAt;
+            Volatile.Write(ref _lastConfirmedSend, sentAt);
             Volatile.Write(ref _deadline, sentAt + ToTicks(lease));
             ExpiresAt = result.ExpiresAt!.Value;
-            return true;
+            ArmLossTimer();
+            return !_lost.IsCancellationRequested;
         }
         finally
         {
@@ -92,49 +138,69 @@ internal sealed partial class LeaseKeeper
 
     public void MarkLost(string reason)
     {
-        if (!_lost.IsCancellationRequested)
+        _lostReason ??= reason;
+        _lost.Cancel();
+    }
+
+    private void OnLost()
+    {
+        var renewing = _renewUntil is not { } until || Stopwatch.GetTimestamp() < until;
+        var reason = _lostReason ?? (renewing
+            ? $"no refresh was confirmed before the lease's deadline less the safety margin of {_safetyMargin}"
+            : "the maximum hold time was reached");
+        LogLost(_logger, _lockName, Owner, FencingToken, reason);
+        _stop.Cancel();
+    }
+
+    /// <summary>(Re)sets the loss timer to the deadline minus the safety margin; fires at once if that has passed.</summary>
+    private void ArmLossTimer()
+    {
+        if (!_armed || _disarmed || _lost.IsCancellationRequested)
         {
-            LogLost(_logger, _lockName, Owner, FencingToken, reason);
-            _stop.Cancel();
-            _lost.Cancel();
+            return;
         }
+
+        var due = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Volatile.Read(ref _deadline) - ToTicks(_safetyMargin));
+        if (due <= TimeSpan.Zero)
+        {
+            _lost.Cancel();
+            return;
+        }
+
+        _lost.CancelAfter(due < LongestTimer ? due : LongestTimer);
     }
 
     private async Task RunAsync()
     {
+        var nextAttempt = Volatile.Read(ref _lastConfirmedSend) + ToTicks(_renewInterval);
         while (!_stop.IsCancellationRequested)
         {
             var now = Stopwatch.GetTimestamp();
-            var deadline = Volatile.Read(ref _deadline);
-            var renewing = _renewUntil is not { } until || now < until;
-            var nextRenewal = renewing ? _lastConfirmedSend + ToTicks(_renewInterval) : long.MaxValue;
-            var wakeAt = Math.Min(nextRenewal, deadline);
+            if (_renewUntil is { } until && now >= until)
+            {
+                // Renewal ends here; the loss timer fires when the lease runs out.
+                return;
+            }
+
+            var wakeAt = Math.Min(nextAttempt, _renewUntil ?? long.MaxValue);
             if (wakeAt > now)
             {
                 try
                 {
-                    await Task.Delay(Stopwatch.GetElapsedTime(now, wakeAt), _stop.Token);
+                    await Task.Delay(Stopwatch.GetElapsedTime(now, wakeAt), _stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
-            }
 
-            if (Stopwatch.GetTimestamp() >= Volatile.Read(ref _deadline))
-            {
-                MarkLost(renewing ? "no refresh was confirmed before the lease's deadline" : "the maximum hold time was reached");
-                return;
-            }
-
-            if (!renewing || Stopwatch.GetTimestamp() < _lastConfirmedSend + ToTicks(_renewInterval))
-            {
                 continue;
             }
 
             try
             {
-                await RefreshAsync(ttl: null, _stop.Token);
+                await RefreshAsync(ttl: null, _stop.Token).ConfigureAwait(false);
+                nextAttempt = Volatile.Read(ref _lastConfirmedSend) + ToTicks(_renewInterval);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -142,16 +208,9 @@ internal sealed partial class LeaseKeeper
             }
             catch (Exception exception)
             {
-                // Unreachable or failing over: try again soon; the deadline decides when to give up.
+                // Unreachable or failing over: try again soon; the loss timer decides when to give up.
                 LogRefreshFailed(_logger, exception, _lockName);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(_renewInterval.TotalMilliseconds / 2, 1000)), _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                nextAttempt = Stopwatch.GetTimestamp() + ToTicks(TimeSpan.FromMilliseconds(Math.Min(_renewInterval.TotalMilliseconds / 2, 1000)));
             }
         }
     }

@@ -54,7 +54,7 @@ public sealed class LockClientConnection : IAsyncDisposable
         try
         {
             using var connecting = new CancellationTokenSource(connectTimeout ?? DefaultConnectTimeout);
-            await host.StartAsync(connecting.Token);
+            await host.StartAsync(connecting.Token).ConfigureAwait(false);
             return new LockClientConnection(host);
         }
         catch
@@ -70,7 +70,7 @@ public sealed class LockClientConnection : IAsyncDisposable
         using var stopping = new CancellationTokenSource(DisconnectTimeout);
         try
         {
-            await _host.StopAsync(stopping.Token);
+            await _host.StopAsync(stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

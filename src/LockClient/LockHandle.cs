@@ -10,20 +10,26 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
     private readonly ILockGrain _grain;
     private readonly LeaseKeeper _keeper;
     private readonly LockProvider _provider;
+    private readonly FixedOwnerClaims.Claim? _claim;
     private int _disposed;
 
-    private LockHandle(ILockGrain grain, LeaseKeeper keeper, string name, LockProvider provider)
+    private LockHandle(ILockGrain grain, LeaseKeeper keeper, string name, FixedOwnerClaims.Claim? claim, LockProvider provider)
     {
         _grain = grain;
         _keeper = keeper;
+        _claim = claim;
         _provider = provider;
         Name = name;
     }
 
-    /// <summary>Abandoned without Dispose: stops renewing so the lease runs out instead of living forever.</summary>
+    /// <summary>
+    /// Abandoned without Dispose: stops renewing so the lease runs out instead of living forever;
+    /// <see cref="HandleLostToken"/> still fires when it does.
+    /// </summary>
     ~LockHandle()
     {
-        _keeper.Stop();
+        _keeper.Stop(disarmLossTimer: false);
+        _claim?.Dispose();
     }
 
     /// <summary>The lock's name.</summary>
@@ -40,31 +46,44 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Cancelled when the lease is lost or can no longer be proven held: a refresh was refused (expired, taken over,
-    /// force-released), or none was confirmed before the local deadline (cluster unreachable, failover too slow).
+    /// force-released), or none was confirmed before the local deadline less <see cref="LockOptions.SafetyMargin"/>
+    /// (cluster unreachable, failover too slow). It fires on a timer at that moment, whatever a hung call is doing,
+    /// and also for a handle that was dropped without being disposed. It does not fire after a dispose.
     /// </summary>
     public CancellationToken HandleLostToken => _keeper.LostToken;
 
     internal LeaseKeeper Keeper => _keeper;
 
-    internal static async Task<LockHandle> StartAsync(ILockGrain grain, LockResult grant, string owner, LockOptions options, long sentAt, LockProvider provider)
+    /// <summary>
+    /// Hands out a grant. A grant found by a retry, or after a wait long enough to use up much of the conservative
+    /// deadline (counted from <paramref name="sentAt"/>, the earliest call that could have produced it), is refreshed
+    /// first so the handle starts with a lease it can prove. Nobody holds the handle yet, so that refresh gets a whole
+    /// TTL to answer. Returns null when the lock refused it (the grant lapsed meanwhile); a failed refresh throws and
+    /// the caller withdraws the grant.
+    /// </summary>
+    internal static async Task<LockHandle?> StartAsync(
+        ILockGrain grain, LockResult grant, string owner, LockOptions options, long sentAt, bool retried,
+        FixedOwnerClaims.Claim? claim, LockProvider provider, CancellationToken cancellationToken)
     {
         var keeper = new LeaseKeeper(grain, grant, owner, options, sentAt, provider.Logger);
-        if (keeper.Remaining < options.Ttl - options.EffectiveRenewInterval)
+        if (retried || keeper.Remaining < options.Ttl - options.EffectiveRenewInterval)
         {
-            // A grant after a long wait: the conservative deadline (from when the wait was sent) is mostly used up.
-            // One refresh now gives the handle a fresh, provable lease.
-            await keeper.RefreshAsync(ttl: null, CancellationToken.None);
+            if (!await keeper.RefreshAsync(ttl: null, cancellationToken, timeout: options.Ttl).ConfigureAwait(false))
+            {
+                return null;
+            }
         }
 
         keeper.Start();
-        return new LockHandle(grain, keeper, grant.LockName, provider);
+        return new LockHandle(grain, keeper, grant.LockName, claim, provider);
     }
 
     /// <summary>
     /// Renews the lease now, optionally with a new length that later renewals keep. Returns false when the lock
     /// refused: the lease is lost and <see cref="HandleLostToken"/> has fired.
     /// </summary>
-    public async ValueTask<bool> ExtendAsync(TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentOutOfRangeException">The TTL is not positive (thrown at the call, not by the task).</exception>
+    public ValueTask<bool> ExtendAsync(TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (ttl is { } lease && lease <= TimeSpan.Zero)
@@ -72,7 +91,7 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
             throw new ArgumentOutOfRangeException(nameof(ttl), ttl, $"Invalid ttl: the lease TTL must be positive (was {lease}).");
         }
 
-        return await _keeper.RefreshAsync(ttl, cancellationToken);
+        return new ValueTask<bool>(_keeper.RefreshAsync(ttl, cancellationToken));
     }
 
     /// <summary>
@@ -85,22 +104,26 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
     {
         if (holdFor <= TimeSpan.Zero)
         {
-            await DisposeAsync();
+            await DisposeAsync().ConfigureAwait(false);
             return !_keeper.LostToken.IsCancellationRequested;
         }
 
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var held = await UnknownOutcome.RetryAsync(() => _keeper.RefreshAsync(holdFor, CancellationToken.None), _provider.ClientOptions.RetryBudget);
+        var held = await UnknownOutcome.RetryAsync(() => _keeper.RefreshAsync(holdFor, CancellationToken.None), _provider.ClientOptions.RetryBudget).ConfigureAwait(false);
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             GC.SuppressFinalize(this);
-            _keeper.Stop();
+            _keeper.Stop(disarmLossTimer: true);
+            _claim?.Dispose();
         }
 
         return held;
     }
 
-    /// <summary>Stops renewing and releases the lock. Idempotent.</summary>
+    /// <summary>
+    /// Stops renewing and releases the lock. Idempotent. On an unreachable cluster it retries the release only while
+    /// the lease could still be held (its remaining time, at most <see cref="LockClientOptions.RetryBudget"/>).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -109,22 +132,32 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
         }
 
         GC.SuppressFinalize(this);
-        _keeper.Stop();
-        if (_keeper.LostToken.IsCancellationRequested)
-        {
-            return;
-        }
-
+        _keeper.Stop(disarmLossTimer: true);
         try
         {
-            await UnknownOutcome.RetryAsync(() => _grain.Release(Owner, FencingToken), _provider.ClientOptions.RetryBudget);
+            // Retrying past the lease's own end achieves nothing: by then nobody can be refused because of it.
+            var remaining = _keeper.Remaining;
+            if (_keeper.LostToken.IsCancellationRequested || remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            var budget = remaining < _provider.ClientOptions.RetryBudget ? remaining : _provider.ClientOptions.RetryBudget;
+            await UnknownOutcome.RetryAsync(() => _grain.Release(Owner, FencingToken), budget).ConfigureAwait(false);
         }
         catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
         {
             // Unreachable: the lease simply runs out. Nobody else can be granted before it does.
         }
+        finally
+        {
+            _claim?.Dispose();
+        }
     }
 
-    /// <summary>Stops renewing and releases the lock, blocking until done. Idempotent.</summary>
+    /// <summary>
+    /// Stops renewing and releases the lock, blocking until done (at most the lease's remaining time). Idempotent.
+    /// Safe on a single-threaded synchronization context: the library never resumes on the caller's context.
+    /// </summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

@@ -32,7 +32,11 @@ public sealed class LockProvider : ILockProvider
         return new DistributedLock(name, options, this);
     }
 
-    internal ILockGrain Grain(string name) => _grains.GetGrain<ILockGrain>(name);
+    /// <summary>A test seam: wraps every lock grain reference, so tests can fail or delay chosen calls client-side.</summary>
+    internal Func<ILockGrain, ILockGrain>? GrainInterceptor { get; init; }
+
+    internal ILockGrain Grain(string name) =>
+        GrainInterceptor is { } intercept ? intercept(_grains.GetGrain<ILockGrain>(name)) : _grains.GetGrain<ILockGrain>(name);
 
     internal LockClientOptions ClientOptions => _options;
 

@@ -53,14 +53,14 @@ internal static class RunCommand
 
     private static readonly Option<string> OnLost = new("--on-lost")
     {
-        Description = "When the lock is lost while the command runs: kill (default: SIGTERM the command's process group, SIGKILL after --kill-grace) or ignore.",
+        Description = "When the lock is lost while the command runs: kill (default: SIGTERM the command's process group, SIGKILL after --kill-grace, at the latest when the lease can end) or ignore.",
         DefaultValueFactory = _ => "kill",
     };
 
     private static readonly Option<TimeSpan> KillGrace = new("--kill-grace")
     {
-        Description = "Time between SIGTERM and SIGKILL when the lock is lost (default 10s).",
-        DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+        Description = "Time between SIGTERM and SIGKILL when the lock is lost (default 2s). Loss is signalled a tenth of the TTL before the lease's deadline, and SIGKILL is sent by that deadline even if the grace is longer, so the command never runs once another node can hold the lock.",
+        DefaultValueFactory = _ => TimeSpan.FromSeconds(2),
         CustomParser = DurationOption.Parse("--kill-grace", allowZero: true),
     };
 
@@ -170,10 +170,14 @@ internal static class RunCommand
                     return;
                 }
 
+                // Loss fires a safety margin before the lease's local deadline: the kill must land inside that margin,
+                // since another node may be granted the lock once the lease ends.
                 var grace = parse.GetValue(KillGrace);
-                Cli.Error($"lost lock '{name}' (fencing token {handle.FencingToken}) while the command runs; sending SIGTERM to it, SIGKILL in {Durations.Describe(grace)}.");
+                var leaseLeft = handle.Keeper.Remaining;
+                var killIn = grace < leaseLeft ? grace : leaseLeft > TimeSpan.Zero ? leaseLeft : TimeSpan.Zero;
+                Cli.Error($"lost lock '{name}' (fencing token {handle.FencingToken}) while the command runs; sending SIGTERM to it, SIGKILL in {Durations.Describe(killIn)}.");
                 child.Signal(PosixSignalNumber.Terminate);
-                _ = Task.Delay(grace).ContinueWith(_ => child.Signal(PosixSignalNumber.Kill), TaskScheduler.Default);
+                _ = Task.Delay(killIn).ContinueWith(_ => child.Signal(PosixSignalNumber.Kill), TaskScheduler.Default);
             });
 
             var exitCode = await child.WaitForExitAsync();

@@ -21,4 +21,21 @@ public sealed class PublicApiTests
         Assert.True(typeof(IAsyncDisposable).IsAssignableFrom(typeof(LockHandle)));
         Assert.True(typeof(IDisposable).IsAssignableFrom(typeof(LockHandle)));
     }
+
+    [Fact]
+    public void Lock_options_are_the_documented_settings()
+    {
+        // SafetyMargin joined in issue #12: HandleLostToken fires this long before the local lease deadline.
+        var settings = typeof(LockOptions).GetProperties().Select(p => $"{p.Name}:{p.PropertyType.Name}{(Nullable.GetUnderlyingType(p.PropertyType) is { } inner ? "<" + inner.Name + ">" : "")}").Order();
+        Assert.Equal(["MaxHoldTime:Nullable`1<TimeSpan>", "Owner:String", "RenewInterval:Nullable`1<TimeSpan>", "SafetyMargin:Nullable`1<TimeSpan>", "Ttl:TimeSpan"], settings);
+    }
+
+    [Fact]
+    public void Acquire_calls_validate_synchronously_rather_than_in_the_returned_task()
+    {
+        // Not `async` methods: a negative timeout throws at the call (issue #12).
+        Assert.All(
+            new[] { nameof(DistributedLock.TryAcquireAsync), nameof(DistributedLock.AcquireAsync) }.Select(n => typeof(DistributedLock).GetMethod(n)!),
+            m => Assert.Null(m.GetCustomAttributes(typeof(System.Runtime.CompilerServices.AsyncStateMachineAttribute), false).SingleOrDefault()));
+    }
 }
