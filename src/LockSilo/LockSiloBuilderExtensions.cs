@@ -45,6 +45,11 @@ public static class LockSiloBuilderExtensions
             builder.Configure<SiloOptions>(silo => silo.SiloName = siloName);
         }
 
+        if (!options.EnableFaultInjection && FaultInjectionHooks.SetIn(options) is { Count: > 0 } hooks)
+        {
+            throw new InvalidOperationException(FaultInjectionHooks.Refusal(hooks[0]));
+        }
+
         if (options.ClockOffset != TimeSpan.Zero)
         {
             builder.Services.AddKeyedSingleton<TimeProvider>(LockGrainServices.ClockKey, new OffsetTimeProvider(options.ClockOffset));
