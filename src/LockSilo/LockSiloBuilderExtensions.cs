@@ -29,7 +29,7 @@ public static class LockSiloBuilderExtensions
             builder.UseAdoNetClustering(clustering =>
             {
                 clustering.Invariant = LockStorageSiloBuilderExtensions.NpgsqlInvariant;
-                clustering.ConnectionString = postgres;
+                clustering.ConnectionString = PostgresConnectionDefaults.ForPool(postgres, PostgresPool.Clustering);
             });
             builder.ConfigureEndpoints(ResolveAdvertisedAddress(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
             builder.AddLockPostgresStorage(postgres);
