@@ -149,9 +149,9 @@ start_silo() {
     port_in_use "$(gateway_port "$i")" && die "port $(gateway_port "$i") ($name gateway port) is in use"
     # The connection string goes by environment, not argument, so it is not visible in `ps`.
     LOCKSILO_POSTGRES=$LOCKCTL_POSTGRES \
-    Logging__Console__FormatterName=simple \
-    Logging__Console__FormatterOptions__SingleLine=true \
-    Logging__Console__FormatterOptions__TimestampFormat='HH:mm:ss.fff ' \
+    LOCKSILO_Logging__Console__FormatterName=simple \
+    LOCKSILO_Logging__Console__FormatterOptions__SingleLine=true \
+    LOCKSILO_Logging__Console__FormatterOptions__TimestampFormat='HH:mm:ss.fff ' \
         nohup dotnet "$SILO_DLL" \
         --silo-port "$(silo_port "$i")" \
         --gateway-port "$(gateway_port "$i")" \

@@ -12,8 +12,8 @@ internal sealed class SiloCluster : IAsyncDisposable
     // The silos' own logging would cost the measured processes time: warnings only, and the silo's own messages.
     private static readonly Dictionary<string, string> QuietLogging = new()
     {
-        ["Logging__LogLevel__Default"] = "Warning",
-        ["Logging__LogLevel__LockService.Silo"] = "Information",
+        ["LOCKSILO_Logging__LogLevel__Default"] = "Warning",
+        ["LOCKSILO_Logging__LogLevel__LockService.Silo"] = "Information",
     };
 
     private readonly SiloProcessGroup _group;

@@ -34,7 +34,7 @@ internal static class Report
     {
         var text = new StringBuilder();
         text.AppendLine($"Machine: {run.Machine}. Run {run.StartedAt:yyyy-MM-dd HH:mm} UTC, {run.Seconds:F0} s; " +
-                        $"1-minute load average {Targets.Format(run.LoadAtStart)} at the start and {Targets.Format(run.LoadAtEnd)} at the end (2 cores).");
+                        $"1-minute load average {Targets.Format(run.LoadAtStart)} at the start and {Targets.Format(run.LoadAtEnd)} at the end ({Environment.ProcessorCount} cores).");
         text.AppendLine();
         text.AppendLine($"| scenario | {string.Join(" | ", Peers)} |");
         text.AppendLine($"|---|{string.Concat(Peers.Select(_ => "---:|"))}");

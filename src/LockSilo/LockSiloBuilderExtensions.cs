@@ -29,7 +29,7 @@ public static class LockSiloBuilderExtensions
             builder.UseAdoNetClustering(clustering =>
             {
                 clustering.Invariant = LockStorageSiloBuilderExtensions.NpgsqlInvariant;
-                clustering.ConnectionString = postgres;
+                clustering.ConnectionString = PostgresConnectionDefaults.ForPool(postgres, PostgresPool.Clustering);
             });
             builder.ConfigureEndpoints(ResolveAdvertisedAddress(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
             builder.AddLockPostgresStorage(postgres);
@@ -43,6 +43,11 @@ public static class LockSiloBuilderExtensions
         if (options.SiloName is { Length: > 0 } siloName)
         {
             builder.Configure<SiloOptions>(silo => silo.SiloName = siloName);
+        }
+
+        if (!options.EnableFaultInjection && FaultInjectionHooks.SetIn(options) is { Count: > 0 } hooks)
+        {
+            throw new InvalidOperationException(FaultInjectionHooks.Refusal(hooks[0]));
         }
 
         if (options.ClockOffset != TimeSpan.Zero)

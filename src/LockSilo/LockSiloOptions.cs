@@ -1,4 +1,5 @@
 using System.Net;
+using LockService.Silo.Chaos;
 using Microsoft.Extensions.Options;
 
 namespace LockService.Silo;
@@ -6,7 +7,8 @@ namespace LockService.Silo;
 /// <summary>
 /// How a lock silo joins its cluster. Read from configuration keys of the same names, environment variables with the
 /// <c>LOCKSILO_</c> prefix (<c>LOCKSILO_POSTGRES</c>, <c>LOCKSILO_SILOPORT</c>, ...) and command-line options
-/// (<c>--postgres</c>, <c>--silo-port</c>, <c>--gateway-port</c>, <c>--cluster-id</c>, <c>--service-id</c>, <c>--advertised-address</c>).
+/// (<c>--postgres</c>, <c>--silo-port</c>, <c>--gateway-port</c>, <c>--cluster-id</c>, <c>--service-id</c>, <c>--advertised-address</c>);
+/// never from unprefixed environment variables (<see cref="SiloConfigurationSources"/>).
 /// </summary>
 public sealed class LockSiloOptions
 {
@@ -34,10 +36,16 @@ public sealed class LockSiloOptions
     /// <summary>A name for logs and the membership table; defaults to the host name and silo port.</summary>
     public string? SiloName { get; set; }
 
-    /// <summary>Chaos testing only: shifts this silo's lock clock (the one that decides lease expiry). Default zero.</summary>
+    /// <summary>
+    /// Allows the fault-injection hooks below (<c>--enable-fault-injection</c>). Off by default: a silo with a hook set
+    /// and this off refuses to start; with it on, the silo announces it on its console and in its log.
+    /// </summary>
+    public bool EnableFaultInjection { get; set; }
+
+    /// <summary>Fault injection only: shifts this silo's lock clock (the one that decides lease expiry). Default zero.</summary>
     public TimeSpan ClockOffset { get; set; }
 
-    /// <summary>Chaos testing only: the silo kills itself right after writing this lock's state, before replying.</summary>
+    /// <summary>Fault injection only: the silo kills itself right after writing this lock's state, before replying.</summary>
     public string? ChaosCrashAfterWriteOf { get; set; }
 
     /// <summary>
@@ -46,12 +54,14 @@ public sealed class LockSiloOptions
     /// </summary>
     public TimeSpan MemoryReturnCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Whether a PostgreSQL connection string is set, so grants survive a restart.</summary>
     public bool IsDurable => !string.IsNullOrWhiteSpace(Postgres);
 }
 
 /// <summary>Fails the silo start with a clear message instead of a half-working silo.</summary>
 public sealed class LockSiloOptionsValidator : IValidateOptions<LockSiloOptions>
 {
+    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, LockSiloOptions options)
     {
         var failures = new List<string>();
@@ -88,6 +98,11 @@ public sealed class LockSiloOptionsValidator : IValidateOptions<LockSiloOptions>
         if (string.IsNullOrWhiteSpace(options.AdvertisedAddress))
         {
             failures.Add("AdvertisedAddress must not be empty.");
+        }
+
+        if (!options.EnableFaultInjection)
+        {
+            failures.AddRange(FaultInjectionHooks.SetIn(options).Select(FaultInjectionHooks.Refusal));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

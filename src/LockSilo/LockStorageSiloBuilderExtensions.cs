@@ -1,4 +1,5 @@
 using LockService.Grains;
+using LockService.Silo;
 using Npgsql;
 
 namespace Orleans.Hosting;
@@ -10,7 +11,8 @@ public static class LockStorageSiloBuilderExtensions
     public const string NpgsqlInvariant = "Npgsql";
 
     /// <summary>
-    /// Lock state and reminders in PostgreSQL (the schema in <c>sql/</c>).
+    /// Lock state and reminders in PostgreSQL (the schema in <c>sql/</c>), each in a bounded pool of its own
+    /// (<see cref="PostgresConnectionDefaults.ForPool"/>).
     /// </summary>
     public static ISiloBuilder AddLockPostgresStorage(this ISiloBuilder builder, string connectionString)
     {
@@ -18,12 +20,12 @@ public static class LockStorageSiloBuilderExtensions
         builder.AddAdoNetGrainStorage(LockGrainServices.StorageProviderName, options =>
         {
             options.Invariant = NpgsqlInvariant;
-            options.ConnectionString = WithPreparedStatements(connectionString);
+            options.ConnectionString = PostgresConnectionDefaults.ForPool(connectionString, PostgresPool.Storage);
         });
         builder.UseAdoNetReminderService(options =>
         {
             options.Invariant = NpgsqlInvariant;
-            options.ConnectionString = connectionString;
+            options.ConnectionString = PostgresConnectionDefaults.ForPool(connectionString, PostgresPool.Reminders);
         });
         return builder;
     }
@@ -44,9 +46,7 @@ public static class LockStorageSiloBuilderExtensions
     internal static string WithPreparedStatements(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var given = builder.ConnectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(pair => pair.Split('=', 2)[0].Trim())
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var given = PostgresConnectionDefaults.GivenKeys(builder);
         if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 16;

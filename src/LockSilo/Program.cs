@@ -1,5 +1,6 @@
 using LockService.Grains;
 using LockService.Silo;
+using LockService.Silo.Chaos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,20 +8,16 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
-var builder = Host.CreateApplicationBuilder();
-builder.Configuration.AddEnvironmentVariables(prefix: "LOCKSILO_");
-builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+// No host defaults: they would also read every unprefixed environment variable, so a stray POSTGRES or CLOCKOFFSET
+// in the shell would reconfigure the silo. SiloConfigurationSources lists what is read instead.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {
-    ["--postgres"] = nameof(LockSiloOptions.Postgres),
-    ["--silo-port"] = nameof(LockSiloOptions.SiloPort),
-    ["--gateway-port"] = nameof(LockSiloOptions.GatewayPort),
-    ["--cluster-id"] = nameof(LockSiloOptions.ClusterId),
-    ["--service-id"] = nameof(LockSiloOptions.ServiceId),
-    ["--advertised-address"] = nameof(LockSiloOptions.AdvertisedAddress),
-    ["--silo-name"] = nameof(LockSiloOptions.SiloName),
-    ["--clock-offset"] = nameof(LockSiloOptions.ClockOffset),
-    ["--chaos-crash-after-write-of"] = nameof(LockSiloOptions.ChaosCrashAfterWriteOf),
+    DisableDefaults = true,
+    ContentRootPath = Directory.GetCurrentDirectory(),
 });
+builder.Configuration.AddLockSiloSources(builder.Environment.ContentRootPath, args);
+builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+builder.Logging.AddConsole();
 
 var options = new LockSiloOptions();
 builder.Configuration.Bind(options);
@@ -29,6 +26,13 @@ if (validation.Failed)
 {
     Console.Error.WriteLine($"lock silo: invalid configuration: {validation.FailureMessage}");
     return 2;
+}
+
+if (options.EnableFaultInjection)
+{
+    // On the console before anything else happens, so nobody mistakes this silo for a production one.
+    var banner = new string('!', 100);
+    Console.Error.WriteLine($"{banner}\n{FaultInjectionHooks.Announcement(options)}\n{banner}");
 }
 
 if (PortOwnership.FindListenedOn(options.SiloPort, options.GatewayPort) is { Count: > 0 } taken)

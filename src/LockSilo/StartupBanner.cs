@@ -1,3 +1,4 @@
+using LockService.Silo.Chaos;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -5,12 +6,17 @@ using Npgsql;
 
 namespace LockService.Silo;
 
-/// <summary>Says once, at start, what this silo is and whether anything it grants is durable.</summary>
+/// <summary>Says once, at start, what this silo is, whether anything it grants is durable, and whether it injects faults.</summary>
 internal sealed partial class StartupBanner(IOptions<LockSiloOptions> options, ILogger<StartupBanner> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var silo = options.Value;
+        if (silo.EnableFaultInjection)
+        {
+            LogFaultInjection(FaultInjectionHooks.Announcement(silo));
+        }
+
         if (silo.IsDurable)
         {
             LogDurable(silo.ClusterId, silo.ServiceId, silo.SiloPort, silo.GatewayPort, DescribeDatabase(silo.Postgres!));
@@ -41,6 +47,9 @@ internal sealed partial class StartupBanner(IOptions<LockSiloOptions> options, I
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lock silo started: cluster '{ClusterId}', service '{ServiceId}', silo port {SiloPort}, gateway port {GatewayPort}, PostgreSQL {Database}.")]
     private partial void LogDurable(string clusterId, string serviceId, int siloPort, int gatewayPort, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Announcement}")]
+    private partial void LogFaultInjection(string announcement);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock silo started as a DEVELOPMENT SILO: no PostgreSQL connection string, so locks live in memory only and NOTHING IS DURABLE. A restart forgets every lock and fencing tokens start again at 1. Pass --postgres (or LOCKSILO_POSTGRES) for production. Silo port {SiloPort}, gateway port {GatewayPort}.")]
     private partial void LogDevelopment(int siloPort, int gatewayPort);

@@ -91,8 +91,8 @@ public sealed class SiloProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        start.Environment["LOCKSILO_Logging__Console__FormatterName"] = "simple";
+        start.Environment["LOCKSILO_Logging__Console__FormatterOptions__SingleLine"] = "true";
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var handle = new SiloProcess(process, silo, gateway, placement.Address);
         process.OutputDataReceived += (_, e) => handle.Record(e.Data);

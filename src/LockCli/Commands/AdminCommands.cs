@@ -11,7 +11,9 @@ internal static class AdminCommands
 
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON." };
 
-    private static readonly Option<string?> Owner = new("--owner") { Description = "Owner identity (default: the host name, the same for acquire and release)." };
+    private static readonly Option<string?> AcquireOwner = new("--owner") { Description = "Owner identity to acquire as (default: HOST:pid:random, printed after the token)." };
+
+    private static readonly Option<string?> ReleaseOwner = new("--owner") { Description = "The owner 'lockctl acquire' printed (or was given); required with --token." };
 
     public static Command Status()
     {
@@ -62,11 +64,11 @@ internal static class AdminCommands
             DefaultValueFactory = _ => TimeSpan.Zero,
             CustomParser = DurationOption.Parse("--wait", allowZero: true),
         };
-        var command = new Command("acquire", "Acquire a lock and print its fencing token; release it later with 'lockctl release NAME --token N'.") { Name, ttl, wait, Owner, Json };
+        var command = new Command("acquire", "Acquire a lock and print 'TOKEN OWNER'; release it later with 'lockctl release NAME --token TOKEN --owner OWNER'.") { Name, ttl, wait, AcquireOwner, Json };
         command.SetAction(async (parse, _) =>
         {
             var name = ValidName(parse);
-            var owner = OwnerOf(parse);
+            var owner = ValidOwner(parse.GetValue(AcquireOwner) ?? DefaultOwner.Create());
             var lease = parse.GetValue(ttl);
             var patience = parse.GetValue(wait);
             Cli.Validate(() => { LockArguments.ValidateWait(patience); return 0; });
@@ -79,7 +81,8 @@ internal static class AdminCommands
                 return ExitCodes.Busy;
             }
 
-            Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner) : result.FencingToken.ToString(CultureInfo.InvariantCulture));
+            // The owner too: a release must name it, and a generated one is known only from here.
+            Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner) : $"{result.FencingToken.ToString(CultureInfo.InvariantCulture)} {owner}");
             return ExitCodes.Success;
         });
         return command;
@@ -89,7 +92,7 @@ internal static class AdminCommands
     {
         var token = new Option<long?>("--token") { Description = "The fencing token 'lockctl acquire' printed." };
         var force = new Option<bool>("--force") { Description = "Operator break-glass: end the lease whoever holds it. The old holder's next refresh is refused." };
-        var command = new Command("release", "Release a lock acquired with 'lockctl acquire' (--token), or end any holder's lease (--force).") { Name, token, force, Owner, Json };
+        var command = new Command("release", "Release a lock acquired with 'lockctl acquire' (--token and --owner), or end any holder's lease (--force).") { Name, token, force, ReleaseOwner, Json };
         command.Validators.Add(result =>
         {
             var hasToken = result.GetResult(token) is not null;
@@ -98,14 +101,19 @@ internal static class AdminCommands
             {
                 result.AddError("release needs exactly one of --token N (your own lock) or --force (break-glass).");
             }
+            else if (hasToken && result.GetResult(ReleaseOwner) is null)
+            {
+                result.AddError("release --token needs --owner: the owner 'lockctl acquire' printed after the token (acquire's default owner is unique to each call).");
+            }
         });
         command.SetAction(async (parse, _) =>
         {
             var name = ValidName(parse);
-            var owner = OwnerOf(parse);
+            var forced = parse.GetValue(force);
+            var owner = forced ? null : ValidOwner(parse.GetValue(ReleaseOwner)!);
             await using var connection = await GlobalOptions.ConnectAsync(parse);
             var grain = connection.Grains.GetGrain<ILockGrain>(name);
-            var result = parse.GetValue(force) ? await grain.ForceRelease() : await grain.Release(owner, parse.GetValue(token)!.Value);
+            var result = forced ? await grain.ForceRelease() : await grain.Release(owner!, parse.GetValue(token)!.Value);
             Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner) : $"lock '{name}': {result.Outcome}");
             return result.Outcome is LockOutcome.Released or LockOutcome.AlreadyReleased ? ExitCodes.Success : 1;
         });
@@ -118,13 +126,9 @@ internal static class AdminCommands
         return Cli.Validate(() => { LockArguments.ValidateName(name); return name; });
     }
 
-    private static string OwnerOf(ParseResult parse)
-    {
-        var owner = parse.GetValue(Owner) ?? Environment.MachineName;
-        return Cli.Validate(() => { LockArguments.ValidateOwner(owner); return owner; });
-    }
+    private static string ValidOwner(string owner) => Cli.Validate(() => { LockArguments.ValidateOwner(owner); return owner; });
 
-    private static string ResultJson(LockResult result, string owner) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    private static string ResultJson(LockResult result, string? owner) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["name"] = result.LockName,
         ["outcome"] = result.Outcome.ToString(),

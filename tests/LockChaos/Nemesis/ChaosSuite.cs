@@ -24,7 +24,7 @@ public static class ChaosSuite
         // Skew below two thirds of the TTL (the keep-alive renews at a third) leaves a moved lease time on either
         // clock: C3 is judged here, not measured.
         ClockSkew("clock-skew-small", "00:00:05", measureC3: false),
-        new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--chaos-crash-after-write-of", "chaos-crash"]),
+        new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--enable-fault-injection", "--chaos-crash-after-write-of", "chaos-crash"]),
         new("many-locks", Settings(locks: 100), Faults.Every(Faults.KillHostingSiloAsync)),
         new("overload", Settings(duration: 120) with { Clients = 4 }, Overload.RunAsync, SiloArguments: Overload.SiloArguments),
     ];
@@ -41,7 +41,7 @@ public static class ChaosSuite
         name,
         Settings(locks: 4, ttlSeconds: 10) with { FaultInterval = (TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)), HoldMs = (2000, 8000) },
         Faults.Every(Faults.MigrateLocksAsync),
-        SiloArguments: i => i == 0 ? [$"--clock-offset={offset}"] : [],
+        SiloArguments: i => i == 0 ? ["--enable-fault-injection", $"--clock-offset={offset}"] : [],
         MeasureC3: measureC3);
 
     private static ChaosSettings Settings(int locks = 8, int duration = 60, int ttlSeconds = 3) => new()

@@ -148,8 +148,8 @@ public sealed class LockctlTests(ProcessClusterFixture cluster)
         var name = LockNames.Unique("cli-acquire");
         var acquired = await Lockctl.RunAsync(Env, "acquire", name, "--ttl", "2m", "--owner", "script-1");
         Assert.Equal(0, acquired.ExitCode);
-        var token = acquired.Stdout.Trim();
-        Assert.Equal("1", token);
+        Assert.Equal("1 script-1", acquired.Stdout.Trim());
+        var token = "1";
 
         Assert.Equal(Busy, (await Lockctl.RunAsync(Env, "acquire", name, "--owner", "script-2")).ExitCode);
         Assert.Equal(1, (await Lockctl.RunAsync(Env, "release", name, "--owner", "script-1", "--token", "999")).ExitCode);
@@ -157,6 +157,33 @@ public sealed class LockctlTests(ProcessClusterFixture cluster)
         Assert.Equal(0, released.ExitCode);
         Assert.Contains("Released", released.Stdout);
         Assert.Contains("free", (await Lockctl.RunAsync(Env, "status", name)).Stdout);
+    }
+
+    [Fact]
+    public async Task Two_acquires_without_an_owner_on_one_host_are_two_owners_and_the_printed_owner_releases()
+    {
+        var name = LockNames.Unique("cli-default-owner");
+        var first = await Lockctl.RunAsync(Env, "acquire", name, "--ttl", "2m");
+        Assert.Equal(0, first.ExitCode);
+
+        // A second script on the same host is another owner: it must not be told it holds the lock too.
+        var second = await Lockctl.RunAsync(Env, "acquire", name, "--ttl", "2m");
+        Assert.Equal(Busy, second.ExitCode);
+
+        var printed = first.Stdout.Trim().Split(' ', 2);
+        Assert.Equal(2, printed.Length);
+        var (token, owner) = (printed[0], printed[1]);
+        Assert.StartsWith($"{Environment.MachineName}:", owner);
+        Assert.Contains(owner, (await Lockctl.RunAsync(Env, "status", name)).Stdout);
+
+        // Without the owner a release cannot be matched to this grant: a usage error naming --owner, not a silent miss.
+        var ownerless = await Lockctl.RunAsync(Env, "release", name, "--token", token);
+        Assert.Equal(Usage, ownerless.ExitCode);
+        Assert.Contains("--owner", ownerless.Stderr);
+
+        var released = await Lockctl.RunAsync(Env, "release", name, "--token", token, "--owner", owner);
+        Assert.Equal(0, released.ExitCode);
+        Assert.Contains("Released", released.Stdout);
     }
 
     [Theory]

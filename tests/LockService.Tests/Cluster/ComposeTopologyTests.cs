@@ -1,7 +1,9 @@
 using LockService.Testing;
 using System.Diagnostics;
 using System.Text.Json;
+using LockService.Silo;
 using LockService.Tests.Infrastructure;
+using Npgsql;
 
 namespace LockService.Tests.Cluster;
 
@@ -73,6 +75,32 @@ public sealed class ComposeTopologyTests
         {
             Assert.Equal("service_healthy", Text(demo.GetProperty("depends_on").GetProperty(service), "condition"));
         }
+    }
+
+    [Fact]
+    public async Task Three_silos_at_their_largest_connection_pools_fit_the_compose_postgres_with_admin_headroom()
+    {
+        // Kept free for psql, migrations, monitoring and clients that read the membership table (PostgreSQL reserves
+        // 3 of max_connections for superusers on top of what anyone asks for).
+        const int adminHeadroom = 20;
+        var services = (await ReadComposeAsync()).GetProperty("services");
+        var postgres = services.GetProperty("postgres");
+        var maxConnections = postgres.TryGetProperty("command", out var command)
+            ? Strings(command).Select(argument => argument.Split('=', 2)).Where(pair => pair[0] == "max_connections").Select(pair => int.Parse(pair[1])).Single()
+            : 100; // PostgreSQL's default
+
+        var worstCase = 0;
+        foreach (var silo in services.EnumerateObject().Where(s => s.Value.TryGetProperty("build", out var build) && Text(build, "target") == "silo"))
+        {
+            var configured = PostgresConnectionDefaults.Apply(Text(silo.Value.GetProperty("environment"), "LOCKSILO_POSTGRES"));
+            // Npgsql keeps one pool per distinct connection string: providers given the same string share one.
+            worstCase += Enum.GetValues<PostgresPool>()
+                .Select(pool => PostgresConnectionDefaults.ForPool(configured, pool))
+                .Distinct()
+                .Sum(pooled => new NpgsqlConnectionStringBuilder(pooled).MaxPoolSize);
+        }
+
+        Assert.True(worstCase + adminHeadroom <= maxConnections, $"the silos' pools may open {worstCase} connections; with {adminHeadroom} for admins that exceeds max_connections = {maxConnections}");
     }
 
     [Fact]
