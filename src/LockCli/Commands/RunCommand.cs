@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using LockService.Client;
 
 namespace LockService.Cli.Commands;
@@ -94,8 +93,7 @@ internal static class RunCommand
         var arguments = parse.GetValue(Command)!;
         var guardTime = parse.GetValue(GuardTime);
         var killOnLost = parse.GetValue(OnLost) == "kill";
-        var owner = parse.GetValue(Owner)
-            ?? $"{parse.GetValue(Node) ?? Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+        var owner = parse.GetValue(Owner) ?? DefaultOwner.Create(parse.GetValue(Node));
         var options = Cli.Validate(() => new LockOptions { Ttl = parse.GetValue(Ttl), Owner = owner });
         Cli.Validate(() => { LockArguments.ValidateName(name); return name; });
 
