@@ -187,9 +187,10 @@ public sealed partial class DistributedLock
                 }
             }
 
-            // Not granted (or the grant lapsed before it could be handed out): no earlier call's grant stands.
+            // Not granted (or the grant lapsed before it could be handed out): no earlier call's grant stands. A call
+            // that failed earlier may still be open in the lock and be granted later, found by a later call with its
+            // lease already running, so after any failed call every grant is refreshed before it is handed out.
             uncertain = null;
-            retried = false;
         }
 
         // Gave up: make sure no grant to this owner lingers in the queue or in the lock.
