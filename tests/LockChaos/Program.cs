@@ -62,12 +62,7 @@ if (args.Length > 0 && args[0] == "run")
 
 if (args.Length == 2 && args[0] == "check")
 {
-    var input = CheckInput.Read(args[1]);
-    var report = HistoryChecker.Check(HistoryFile.ReadAll(args[1]), input.Final, input.RecoveryBound, input.MeasureC3);
-    report.StaleSiloWritesRefused = SiloLogs.CountStaleWritesRefused(args[1]);
-    Console.WriteLine($"{(report.Failures > 0 ? "FAIL" : "ok")}: {report}");
-    report.Violations.ForEach(v => Console.WriteLine($"   {v}"));
-    return report.Failures > 0 ? 1 : 0;
+    return CheckCommand.Run(args[1], Console.Out);
 }
 
 Console.Error.WriteLine("usage: LockChaos client ... | LockChaos run [--smoke] [--only NAME,...] --sql DIR --out DIR | LockChaos check DIR");

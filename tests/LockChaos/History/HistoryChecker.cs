@@ -12,7 +12,8 @@ public sealed record FinalState(
 /// Judges a history against the lock service's guarantees, per lock:
 /// C1 a token is granted to one owner only; C2 tokens follow real time; C3 no two holders overlap (conservatively:
 /// a hold runs from its grant's answer to the earlier of its release and its last successful acquire/refresh
-/// invocation plus TTL); C4 the fenced resource never accepted a stale writer; C5 the highest stored token equals
+/// invocation plus TTL); C4 the fenced resource never accepted a write after a higher token had written, judged
+/// from every attempted write the clients recorded; C5 the highest stored token equals
 /// the highest seen, give or take grants whose answer was lost; C6 after each fault, no lock
 /// refuses clients for longer than the bound before it is granted again.
 /// Unknown-outcome operations make no holds (C3) but count as possible grants (C5).
@@ -57,21 +58,8 @@ public static class HistoryChecker
     // C2: if A answered before B was invoked, token(A) < token(B), or equal for the same owner (a renewal).
     private static void CheckRealTimeOrder(string lockName, List<Operation> grants, CheckReport report)
     {
-        var byEnd = grants.OrderBy(g => g.EndT).ToList();
-        var next = 0;
-        Operation? highest = null;
-        foreach (var b in grants.OrderBy(g => g.InvokeT))
+        foreach (var (b, highest) in WithHighestAnsweredBefore(grants))
         {
-            while (next < byEnd.Count && byEnd[next].EndT < b.InvokeT)
-            {
-                if (highest is null || byEnd[next].Token > highest.Token)
-                {
-                    highest = byEnd[next];
-                }
-
-                next++;
-            }
-
             if (highest is not null && (b.Token < highest.Token || (b.Token == highest.Token && b.Owner != highest.Owner)))
             {
                 report.C2++;
@@ -133,9 +121,25 @@ public static class HistoryChecker
         }
     }
 
-    // C4
+    // C4, from the clients' own records of every attempted write: no write was accepted after a write with a higher
+    // token had been accepted and answered. The resource's log alone cannot show this (it keeps only what it accepted,
+    // so a resource that forgot a token would log a clean sequence). Writes that overlap in time may have landed in
+    // either order, so only a write that began after the higher one's answer counts; unknown outcomes prove nothing.
+    // The log is judged as well: it catches an accepted write that no surviving client recorded.
     private static void CheckFencing(List<Operation> operations, FinalState final, CheckReport report)
     {
+        foreach (var perLock in operations.Where(o => o.Op == HistoryEvent.Ops.FencedWrite && o.Ok && o.Lock is not null && o.Token is not null).GroupBy(o => o.Lock!))
+        {
+            foreach (var (write, highest) in WithHighestAnsweredBefore(perLock.ToList()))
+            {
+                if (highest is not null && write.Token < highest.Token)
+                {
+                    report.C4++;
+                    report.Violation("C4", $"lock {perLock.Key}: {write.Owner} wrote with token {write.Token} and the fenced resource accepted it, after {highest.Owner}'s write with token {highest.Token} had been accepted");
+                }
+            }
+        }
+
         foreach (var log in final.FencedLog.GroupBy(l => l.Lock))
         {
             var highest = long.MinValue;
@@ -204,6 +208,31 @@ public static class HistoryChecker
                     report.Violation("C6", $"lock {perLock.Key}: after fault '{fault.Detail}' it still refused a client {down / 1000:0.0} s later (bound {bound.TotalSeconds:0.0} s)");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Each operation in invocation order, with the highest-token operation among them that had been answered before it
+    /// was invoked: what it must not go below (operations that overlap in time may have taken effect in either order).
+    /// </summary>
+    private static IEnumerable<(Operation Operation, Operation? HighestBefore)> WithHighestAnsweredBefore(List<Operation> operations)
+    {
+        var byEnd = operations.OrderBy(o => o.EndT).ToList();
+        var next = 0;
+        Operation? highest = null;
+        foreach (var operation in operations.OrderBy(o => o.InvokeT))
+        {
+            while (next < byEnd.Count && byEnd[next].EndT < operation.InvokeT)
+            {
+                if (highest is null || byEnd[next].Token > highest.Token)
+                {
+                    highest = byEnd[next];
+                }
+
+                next++;
+            }
+
+            yield return (operation, highest);
         }
     }
 

@@ -96,6 +96,38 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C4_a_write_accepted_after_a_higher_token_had_written_fires_though_the_resources_log_looks_clean()
+    {
+        // The resource's own log keeps only what it accepted, in its own order, so it cannot show this: judge the
+        // attempts the clients recorded. b's write with token 2 was accepted and answered before a's with token 1 began.
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 100, took: 5, ttl: 3000);
+        Op("b", "fenced-write", "L", "b:1", token: 2, at: 200, took: 5);
+        Op("a", "fenced-write", "L", "a:1", token: 1, at: 300, took: 5);
+
+        var report = Check(Final(("L", 2)), log: [("L", 1, 2)]);
+
+        Assert.Equal(1, report.C4);
+        Assert.Contains(report.Violations, v => v.StartsWith("C4: lock L: a:1 wrote with token 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void C4_refused_stale_writes_and_overlapping_writes_are_no_violation()
+    {
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 100, took: 5, ttl: 3000);
+        Op("b", "fenced-write", "L", "b:1", token: 2, at: 200, took: 50);
+        Op("a", "fenced-write", "L", "a:1", token: 1, at: 210, took: 5); // ran while b's was in flight: either order is possible
+        Op("a", "fenced-write", "L", "a:1", token: 1, at: 300, took: 5, outcome: "fail", detail: "stale");
+        Op("b", "fenced-write", "L", "b:1", token: 2, at: 400, took: 5);
+
+        var report = Check(Final(("L", 2)), log: [("L", 1, 1), ("L", 2, 2), ("L", 3, 2)]);
+
+        Assert.Equal(0, report.C4);
+        Assert.Equal(1, report.StaleWritesRejected);
+    }
+
+    [Fact]
     public void C5_a_stored_token_that_no_client_saw_or_could_have_seen()
     {
         Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 100);
@@ -151,11 +183,11 @@ public sealed class HistoryCheckerTests
     private static FinalState Final(params (string Lock, long Token)[] stored) =>
         new(stored.ToDictionary(s => s.Lock, s => s.Token), [], new Dictionary<string, long>());
 
-    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok")
+    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok", string? detail = null)
     {
         var id = ++_ids;
         _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token });
-        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms, Detail = detail });
     }
 
     /// <summary>Another lock that the service keeps granting all along (token = grant time): the fault did not stop the service.</summary>
