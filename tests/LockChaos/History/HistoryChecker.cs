@@ -15,7 +15,8 @@ public sealed record FinalState(
 /// invocation plus TTL); C4 the fenced resource never accepted a write after a higher token had written, judged
 /// from every attempted write the clients recorded; C5 the highest stored token equals
 /// the highest seen, give or take grants whose answer was lost; C6 after each fault, no lock
-/// refuses clients for longer than the bound before it is granted again.
+/// refuses clients for longer than the bound before it is granted again; C7 a live lock handle stops believing it
+/// holds the lock (its <c>HandleLostToken</c> fires, or its dispose begins) before anyone else is granted it.
 /// Unknown-outcome operations make no holds (C3) but count as possible grants (C5).
 /// </summary>
 public static class HistoryChecker
@@ -38,6 +39,7 @@ public static class HistoryChecker
 
         CheckFencing(operations, final, report);
         CheckRecovery(operations, grants, recoveryBound, report);
+        CheckHandleBelief(operations, grants, report);
         return report;
     }
 
@@ -207,6 +209,43 @@ public static class HistoryChecker
                     report.C6++;
                     report.Violation("C6", $"lock {perLock.Key}: after fault '{fault.Detail}' it still refused a client {down / 1000:0.0} s later (bound {bound.TotalSeconds:0.0} s)");
                 }
+            }
+        }
+    }
+
+    // C7: a live (neither paused nor killed) lock handle never believes it holds the lock past the moment another holder
+    // is granted. It believes from its acquire's return until HandleLostToken fires or its dispose begins (or, with
+    // neither recorded, until its worker's last record: the process ended). The other grant counts from its answer,
+    // the latest moment it can have been made, so a violation is certain. A handle whose process a fault hit (SIGSTOP,
+    // kill -9) while it believed is not judged: a frozen process cannot act on anything, and only fencing protects then.
+    private static void CheckHandleBelief(List<Operation> operations, List<Operation> grants, CheckReport report)
+    {
+        var handleGrants = grants.Where(g => g.Api == HistoryEvent.Apis.Handle).ToList();
+        report.HandleGrants = handleGrants.Count;
+        report.HandlesLost = operations.Count(o => o.Op == HistoryEvent.Ops.Lost);
+        var lastSeen = operations.GroupBy(o => o.Client).ToDictionary(g => g.Key, g => g.Max(o => o.EndT ?? o.InvokeT));
+        var beliefEnds = operations.Where(o => o.Op is HistoryEvent.Ops.Lost || (o.Op == HistoryEvent.Ops.Release && o.Api == HistoryEvent.Apis.Handle))
+            .GroupBy(o => (o.Lock, o.Owner, o.Token)).ToDictionary(g => g.Key, g => g.Min(o => o.InvokeT));
+        var clientFaults = operations.Where(o => o.Op == HistoryEvent.Ops.Fault && o.Target is not null).ToList();
+        var grantsByLock = grants.GroupBy(g => g.Lock!).ToDictionary(g => g.Key, g => g.ToList());
+
+        foreach (var handle in handleGrants)
+        {
+            var start = handle.EndT!.Value;
+            var end = Math.Min(beliefEnds.GetValueOrDefault((handle.Lock, handle.Owner, handle.Token), long.MaxValue), lastSeen[handle.Client]);
+            var process = handle.Client.Split('-')[0];
+            if (clientFaults.Any(f => f.Target == process && f.InvokeT <= end && (f.EndT ?? f.InvokeT) >= start))
+            {
+                continue;
+            }
+
+            var next = grantsByLock[handle.Lock!].Where(g => g.Owner != handle.Owner && g.Token > handle.Token).MinBy(g => g.EndT);
+            if (next is not null && next.EndT < end)
+            {
+                var overrun = (end - next.EndT!.Value) * 1000.0 / Stopwatch.Frequency;
+                report.C7++;
+                report.MaxBeliefOverrunMs = Math.Max(report.MaxBeliefOverrunMs, overrun);
+                report.Violation("C7", $"lock {handle.Lock}: handle of {handle.Owner} (token {handle.Token}) still believed it held the lock {overrun:0} ms after {next.Owner} was granted token {next.Token}");
             }
         }
     }

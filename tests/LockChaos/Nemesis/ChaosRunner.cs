@@ -21,7 +21,7 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
 
         Directory.CreateDirectory(historyFolder);
         var database = await SchemaDatabase.CreateAsync(postgres.AdminConnectionString, Truncate($"chaos_{test.Name.Replace('-', '_')}_{Guid.NewGuid():N}", 50), sqlFolder, ProtectedResources.Schema);
-        Console.WriteLine($"== {test.Name}: {test.Settings.Clients} clients × {test.Settings.WorkersPerClient}, {test.Settings.Locks} locks, TTL {test.Settings.Ttl.TotalSeconds:0.#} s, {test.Settings.Duration.TotalSeconds:0} s");
+        Console.WriteLine($"== {test.Name}: {test.Settings.Clients} clients × {test.Settings.WorkersPerClient}, {test.Settings.Locks} locks, TTL {test.Settings.Ttl.TotalSeconds:0.#} s, {test.Settings.Duration.TotalSeconds:0} s, release {test.Settings.ReleaseMode}");
 
         var notes = new List<string>();
         var failures = new List<string>();
