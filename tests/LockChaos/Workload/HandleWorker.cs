@@ -82,7 +82,10 @@ public sealed class HandleWorker(WorkerHistory history, WorkloadSettings setting
             history.Record(HistoryEvent.Ops.Lost, HistoryEvent.Phases.Ok, lockName, owner, token, id: id);
         });
 
-        var holdUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(_random.Next(settings.HoldMs.Min, settings.HoldMs.Max));
+        // Up to twice the TTL, longer than the raw workers hold: the keep-alive then renews several times per hold, so a
+        // fault in the middle of a hold (a silo paused or cut off) is one the handle has to notice.
+        var longest = Math.Max(settings.HoldMs.Max, (int)(settings.Ttl.TotalMilliseconds * 2));
+        var holdUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(_random.Next(settings.HoldMs.Min, longest));
         while (!handle.HandleLostToken.IsCancellationRequested && DateTime.UtcNow < holdUntil)
         {
             await history.WriteProtectedAsync(lockName, owner, token);
