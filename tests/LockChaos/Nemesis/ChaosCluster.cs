@@ -128,6 +128,29 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// </summary>
     public static bool UsesHandles(string clientId) => int.Parse(clientId[1..], CultureInfo.InvariantCulture) % 2 == 1;
 
+    /// <summary>
+    /// Waits until raw and handle clients alike have been granted a lock, so the first fault hits a working system: on a
+    /// loaded machine the client processes can take many seconds to start and connect, and C6 would count that as
+    /// the fault's recovery. Gives up after <paramref name="deadline"/> (the checker then judges what happened).
+    /// </summary>
+    public async Task WaitForWorkloadAsync(TimeSpan deadline)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < deadline)
+        {
+            var grants = HistoryFile.ReadAll(_historyFolder).Where(e => e.Op == HistoryEvent.Ops.Acquire && e.Phase == HistoryEvent.Phases.Ok).ToList();
+            if (grants.Any(e => e.Api == HistoryEvent.Apis.Handle) && grants.Any(e => e.Api is null && e.Client != "retrier"))
+            {
+                Faults.Log($"workload running after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Faults.Log($"the workload made no grants of both kinds within {deadline.TotalSeconds:0} s; the faults start anyway");
+    }
+
     public IReadOnlyList<(string Id, Process Process)> LiveClients => _clients.Where(c => !c.Process.HasExited).ToList();
 
     /// <summary>The silo that hosts the lock's activation now, if the directory knows one.</summary>

@@ -37,7 +37,8 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
             await cluster.StartSilosAsync(silos, test.SiloArguments, network is null ? null : network.Placement);
             test.Settings.StartedAt = DateTime.UtcNow;
             cluster.StartClients(test.Settings.Clients);
-            using var stop = new CancellationTokenSource(test.Settings.Duration);
+            await cluster.WaitForWorkloadAsync(TimeSpan.FromSeconds(60));
+            using var stop = new CancellationTokenSource(test.Settings.StartedAt + test.Settings.Duration - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
             try
             {
                 await test.Nemesis(cluster, test.Settings, stop.Token);

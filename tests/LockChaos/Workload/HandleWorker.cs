@@ -60,7 +60,7 @@ public sealed class HandleWorker(WorkerHistory history, WorkloadSettings setting
                 return null;
             }
 
-            history.Record(HistoryEvent.Ops.Acquire, HistoryEvent.Phases.Ok, lockName, handle.Owner, handle.FencingToken, "handle", id: id);
+            history.Record(HistoryEvent.Ops.Acquire, HistoryEvent.Phases.Ok, lockName, handle.Owner, handle.FencingToken, "handle", id: id, api: Api);
             return handle;
         }
         catch (Exception exception) when (exception is not ArgumentException)
