@@ -82,10 +82,11 @@ public sealed class HandleWorker(WorkerHistory history, WorkloadSettings setting
             history.Record(HistoryEvent.Ops.Lost, HistoryEvent.Phases.Ok, lockName, owner, token, id: id);
         });
 
-        // Up to one TTL, longer than the raw workers hold: the keep-alive (every third of the TTL) then renews a few
-        // times per hold, so a fault in the middle of a hold (a silo paused or cut off) is one the handle has to notice.
-        // Not longer: C6 counts a lock held past a fault's end as down, and its bound is 5 s plus one TTL.
-        var longest = Math.Max(settings.HoldMs.Max, (int)settings.Ttl.TotalMilliseconds);
+        // Up to twice the TTL, longer than the raw workers hold: the keep-alive (every third of the TTL) then renews
+        // several times per hold, and a fault in the middle of a hold (a silo paused or cut off) outlasts the handle's
+        // deadline, so HandleLostToken has to fire (with holds of at most one TTL it almost never did). Still within
+        // C6's bound (5 s plus one TTL), which counts a lock held past a fault's end as down.
+        var longest = Math.Max(settings.HoldMs.Max, (int)(settings.Ttl.TotalMilliseconds * 2));
         var holdUntil = DateTime.UtcNow + TimeSpan.FromMilliseconds(_random.Next(settings.HoldMs.Min, longest));
         while (!handle.HandleLostToken.IsCancellationRequested && DateTime.UtcNow < holdUntil)
         {
