@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 #
 # The chaos suite: real silo processes, real client processes and a real PostgreSQL, broken on purpose while a
-# checker reads what the clients saw (C1-C6, see README "Guarantees and how we test them").
+# checker reads what the clients saw (C1-C7, see README "Guarantees and how we test them").
 #
-#   scripts/chaos.sh              # the full suite (about 27 minutes; the partition tests need root, ip and iptables)
-#   scripts/chaos.sh --smoke      # baseline, silo kill, client pause, PostgreSQL restart (a few minutes; in test.sh)
+#   scripts/chaos.sh              # the full suite (about 35 minutes, lazy release off and on; the partition tests need root, ip and iptables)
+#   scripts/chaos.sh --smoke      # baseline, silo kill (releases at once and lazy), client pause, PostgreSQL restart (lazy); in test.sh
 #   scripts/chaos.sh --only silo-kill,clock-skew-ahead
 #   dotnet tests/LockChaos/bin/Release/net10.0/LockChaos.dll check .chaos/silo-kill   # judge a kept history again
 #

@@ -82,7 +82,8 @@ validate_compose_config() {
     fi
 }
 
-# The chaos smoke suite (baseline, silo kill, client pause, PostgreSQL restart)
+# The chaos smoke suite (baseline, silo kill with releases at once and lazy,
+# client pause, a lazy PostgreSQL restart; raw and handle-API clients)
 # on its own throwaway PostgreSQL, so CI guards the guarantees under faults.
 # It counts as one test in the summary. Skipped when arguments select a subset
 # of the tests (a developer's filtered run); never skipped in a plain run.

@@ -22,5 +22,8 @@ internal interface IBenchLock : IAsyncDisposable
 /// <summary>A held lock of some peer.</summary>
 internal interface IBenchHandle
 {
+    /// <summary>The grant's fencing token, for peers that give one (this service); <see langword="null"/> for the others.</summary>
+    long? FencingToken => null;
+
     ValueTask ReleaseAsync();
 }

@@ -51,6 +51,8 @@ internal sealed class OrleansLock : IBenchLock
 
     private sealed class Handle(LockHandle handle) : IBenchHandle
     {
+        public long? FencingToken => handle.FencingToken;
+
         public ValueTask ReleaseAsync() => handle.DisposeAsync();
     }
 }

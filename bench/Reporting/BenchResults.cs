@@ -1,3 +1,5 @@
+using LockService.Bench.Scenarios;
+
 namespace LockService.Bench.Reporting;
 
 /// <summary>Every figure of one run, by scenario, peer and metric, and every correctness failure seen.</summary>
@@ -39,11 +41,19 @@ internal sealed class BenchResults
         }
     }
 
-    public void CheckExclusion(string scenario, string peer, long overlaps)
+    /// <summary>Records what the scenario's exclusion monitor saw; two holders at once or a token that did not rise fails the run.</summary>
+    public void CheckExclusion(string scenario, string peer, ExclusionMonitor monitor)
     {
-        if (overlaps > 0)
+        Set(scenario, peer, "overlaps", monitor.Overlaps);
+        Set(scenario, peer, "token_regressions", monitor.TokenRegressions);
+        if (monitor.Overlaps > 0)
         {
-            Fail($"({scenario}) {peer}: MUTUAL EXCLUSION VIOLATED: {overlaps} times two clients held the lock at once.");
+            Fail($"({scenario}) {peer}: MUTUAL EXCLUSION VIOLATED: {monitor.Overlaps} times two clients held the lock at once.");
+        }
+
+        if (monitor.TokenRegressions > 0)
+        {
+            Fail($"({scenario}) {peer}: FENCING VIOLATED: {monitor.TokenRegressions} grants carried a fencing token no larger than the grant before.");
         }
     }
 

@@ -51,7 +51,8 @@ internal static class Report
 
         var overlaps = Peers.Sum(peer => new[] { "a", "b", "c", "d" }.Sum(s => results.Get(s, peer, "overlaps") ?? 0));
         text.AppendLine();
-        text.AppendLine($"Overlapping holders seen in (a)–(d), all peers: {overlaps:F0}.");
+        var regressions = Peers.Sum(peer => new[] { "a", "b", "c", "d" }.Sum(s => results.Get(s, peer, "token_regressions") ?? 0));
+        text.AppendLine($"Overlapping holders seen in (a)–(d), all peers: {overlaps:F0}. Grants whose fencing token did not rise (peers with tokens): {regressions:F0}.");
         text.AppendLine();
         text.AppendLine("| target (orleans-1) | value | limit | met |");
         text.AppendLine("|---|---:|---:|:---:|");

@@ -23,8 +23,7 @@ internal sealed class HotTry(ScenarioSettings settings) : IScenario
         var figures = FiguresOf(peer);
         results.Set(Id, peer.Name, "acquired_per_s", figures.Acquired / figures.Seconds);
         results.Set(Id, peer.Name, "refused_per_s", figures.Refused / figures.Seconds);
-        results.Set(Id, peer.Name, "overlaps", figures.Monitor.Overlaps);
-        results.CheckExclusion(Id, peer.Name, figures.Monitor.Overlaps);
+        results.CheckExclusion(Id, peer.Name, figures.Monitor);
     }
 
     private async Task RunWindowAsync(IBenchLock peer, Figures figures, TimeSpan duration, bool keep)
@@ -44,11 +43,7 @@ internal sealed class HotTry(ScenarioSettings settings) : IScenario
                     continue;
                 }
 
-                figures.Monitor.Enter();
-                // Give other clients' continuations a chance to run while this one holds, so an overlap has a window
-                // to show up in.
-                await Task.Yield();
-                figures.Monitor.Exit();
+                await figures.Monitor.HoldAsync(0, handle.FencingToken);
                 await handle.ReleaseAsync();
                 Interlocked.Increment(ref acquired);
             }

@@ -37,8 +37,7 @@ internal sealed class HotWait(ScenarioSettings settings) : IScenario
         results.Set(Id, peer.Name, "mean_grants_per_client", mean);
         results.Set(Id, peer.Name, "min_to_mean", mean == 0 ? double.NaN : grants.Min() / mean);
         results.Set(Id, peer.Name, "wait_timeouts", figures.Timeouts);
-        results.Set(Id, peer.Name, "overlaps", figures.Monitor.Overlaps);
-        results.CheckExclusion(Id, peer.Name, figures.Monitor.Overlaps);
+        results.CheckExclusion(Id, peer.Name, figures.Monitor);
     }
 
     /// <summary>
@@ -68,7 +67,7 @@ internal sealed class HotWait(ScenarioSettings settings) : IScenario
                     continue;
                 }
 
-                figures.Monitor.Enter();
+                figures.Monitor.Enter(0, handle.FencingToken);
                 if (grantedAt < until)
                 {
                     var previousRelease = Volatile.Read(ref lastReleaseAt);

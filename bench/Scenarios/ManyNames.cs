@@ -49,8 +49,7 @@ internal sealed class ManyNames(ScenarioSettings settings) : IScenario
         var figures = FiguresOf(peer);
         results.Set(Id, peer.Name, "pairs_per_s", figures.Pairs / figures.Seconds);
         results.Set(Id, peer.Name, "refused_per_s", figures.Refused / figures.Seconds);
-        results.Set(Id, peer.Name, "overlaps", figures.Monitor.Overlaps);
-        results.CheckExclusion(Id, peer.Name, figures.Monitor.Overlaps);
+        results.CheckExclusion(Id, peer.Name, figures.Monitor);
     }
 
     private async Task RunWindowAsync(IBenchLock peer, Figures figures, TimeSpan duration, bool keep)
@@ -71,9 +70,7 @@ internal sealed class ManyNames(ScenarioSettings settings) : IScenario
                     continue;
                 }
 
-                figures.Monitor.Enter(index);
-                await Task.Yield();
-                figures.Monitor.Exit(index);
+                await figures.Monitor.HoldAsync(index, handle.FencingToken);
                 await handle.ReleaseAsync();
                 Interlocked.Increment(ref pairs);
             }

@@ -23,8 +23,7 @@ internal sealed class Uncontended(ScenarioSettings settings) : IScenario
         results.Set(Id, peer.Name, "pair_p99_ms", figures.Latencies.PercentileMs(99));
         results.Set(Id, peer.Name, "pairs", figures.Latencies.Count);
         results.Set(Id, peer.Name, "refused", figures.Refused);
-        results.Set(Id, peer.Name, "overlaps", figures.Monitor.Overlaps);
-        results.CheckExclusion(Id, peer.Name, figures.Monitor.Overlaps);
+        results.CheckExclusion(Id, peer.Name, figures.Monitor);
         if (figures.Refused > 0)
         {
             results.Fail($"({Id}) {peer.Name}: {figures.Refused} uncontended try-acquires were refused (a release did not free the lock).");
@@ -46,7 +45,7 @@ internal sealed class Uncontended(ScenarioSettings settings) : IScenario
                 continue;
             }
 
-            figures.Monitor.Enter();
+            figures.Monitor.Enter(0, handle.FencingToken);
             figures.Monitor.Exit();
             await handle.ReleaseAsync();
             figures.Latencies.Add(Stopwatch.GetTimestamp() - started);

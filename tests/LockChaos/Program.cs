@@ -5,7 +5,7 @@ using LockService.Chaos.Workload;
 
 // lockchaos client ...   one workload client process (started by the runner)
 // lockchaos run [--smoke] [--only NAME] --sql DIR --out DIR   the nemesis and checker (started by scripts/chaos.sh)
-// lockchaos check DIR    judges a kept history again (C1-C6), e.g. .chaos/silo-kill after a failed run
+// lockchaos check DIR    judges a kept history again (C1-C7), e.g. .chaos/silo-kill after a failed run
 if (args.Length > 0 && args[0] == "client")
 {
     var options = Options(args.Skip(1));
@@ -20,7 +20,8 @@ if (args.Length > 0 && args[0] == "client")
         TimeSpan.FromSeconds(int.Parse(options["--duration-s"], CultureInfo.InvariantCulture)),
         options["--history"],
         options["--postgres"],
-        (int.Parse(options["--hold-ms"].Split('-')[0], CultureInfo.InvariantCulture), int.Parse(options["--hold-ms"].Split('-')[1], CultureInfo.InvariantCulture))));
+        (int.Parse(options["--hold-ms"].Split('-')[0], CultureInfo.InvariantCulture), int.Parse(options["--hold-ms"].Split('-')[1], CultureInfo.InvariantCulture)),
+        options["--api"] == HandleWorker.Api));
 }
 
 if (args.Length > 0 && args[0] == "run")
@@ -46,7 +47,7 @@ if (args.Length > 0 && args[0] == "run")
             Console.WriteLine($"      {violation}");
         }
 
-        table.Add(test.Name, report, elapsed);
+        table.Add(test.Name, test.Settings.ReleaseMode, report, elapsed);
     }
 
     Console.WriteLine();
@@ -62,12 +63,7 @@ if (args.Length > 0 && args[0] == "run")
 
 if (args.Length == 2 && args[0] == "check")
 {
-    var input = CheckInput.Read(args[1]);
-    var report = HistoryChecker.Check(HistoryFile.ReadAll(args[1]), input.Final, input.RecoveryBound, input.MeasureC3);
-    report.StaleSiloWritesRefused = SiloLogs.CountStaleWritesRefused(args[1]);
-    Console.WriteLine($"{(report.Failures > 0 ? "FAIL" : "ok")}: {report}");
-    report.Violations.ForEach(v => Console.WriteLine($"   {v}"));
-    return report.Failures > 0 ? 1 : 0;
+    return CheckCommand.Run(args[1], Console.Out);
 }
 
 Console.Error.WriteLine("usage: LockChaos client ... | LockChaos run [--smoke] [--only NAME,...] --sql DIR --out DIR | LockChaos check DIR");

@@ -23,6 +23,18 @@ public sealed class CheckReport
 
     public int C6 { get; set; }
 
+    /// <summary>Lock handles that still believed they held a lock after another holder had been granted it.</summary>
+    public int C7 { get; set; }
+
+    /// <summary>Longest time a handle went on believing after another holder's grant (C7).</summary>
+    public double MaxBeliefOverrunMs { get; set; }
+
+    /// <summary>Grants made through the client library's lock handles (the rest are raw grain calls).</summary>
+    public int HandleGrants { get; set; }
+
+    /// <summary>How often a handle's <c>HandleLostToken</c> fired.</summary>
+    public int HandlesLost { get; set; }
+
     /// <summary>Longest overlap of two holders seen (for C3 under clock skew, where it is measured, not forbidden).</summary>
     public double MaxOverlapMs { get; set; }
 
@@ -42,13 +54,13 @@ public sealed class CheckReport
     /// <summary>C3 is judged unless the test measures it (clock skew), in which case only its size is reported.</summary>
     public bool C3Measured { get; set; }
 
-    /// <summary>Failures a test's own nemesis found (the overload test's response time-outs, say), on top of C1–C6.</summary>
+    /// <summary>Failures a test's own nemesis found (the overload test's response time-outs, say), on top of C1–C7.</summary>
     public List<string> OtherFailures { get; } = [];
 
     /// <summary>Figures a test's nemesis measured, printed with the report.</summary>
     public List<string> Notes { get; } = [];
 
-    public int Failures => C1 + C2 + (C3Measured ? 0 : C3) + C4 + C5 + C6 + OtherFailures.Count;
+    public int Failures => C1 + C2 + (C3Measured ? 0 : C3) + C4 + C5 + C6 + C7 + OtherFailures.Count;
 
     public void Violation(string check, string message)
     {
@@ -61,7 +73,8 @@ public sealed class CheckReport
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append($"operations {Operations}, grants {Grants}, faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6}, ");
+        text.Append($"operations {Operations}, grants {Grants}, faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6} C7 {C7}{(C7 > 0 ? $" (max {MaxBeliefOverrunMs:0} ms)" : "")}, ");
+        text.Append($"handle grants {HandleGrants}, handles lost {HandlesLost}, ");
         text.Append($"max recovery {MaxRecoveryMs / 1000:0.0} s, fenced writes accepted {FencedWritesAccepted}, stale rejected {StaleWritesRejected}, stale silo writes refused by storage {StaleSiloWritesRefused}, unfenced lost updates {UnfencedLostUpdates}");
         foreach (var note in Notes)
         {

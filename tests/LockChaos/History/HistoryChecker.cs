@@ -12,9 +12,11 @@ public sealed record FinalState(
 /// Judges a history against the lock service's guarantees, per lock:
 /// C1 a token is granted to one owner only; C2 tokens follow real time; C3 no two holders overlap (conservatively:
 /// a hold runs from its grant's answer to the earlier of its release and its last successful acquire/refresh
-/// invocation plus TTL); C4 the fenced resource never accepted a stale writer; C5 the highest stored token equals
+/// invocation plus TTL); C4 the fenced resource never accepted a write after a higher token had written, judged
+/// from every attempted write the clients recorded; C5 the highest stored token equals
 /// the highest seen, give or take grants whose answer was lost; C6 after each fault, no lock
-/// refuses clients for longer than the bound before it is granted again.
+/// refuses clients for longer than the bound before it is granted again; C7 a live lock handle stops believing it
+/// holds the lock (its <c>HandleLostToken</c> fires, or its dispose begins) before anyone else is granted it.
 /// Unknown-outcome operations make no holds (C3) but count as possible grants (C5).
 /// </summary>
 public static class HistoryChecker
@@ -37,6 +39,7 @@ public static class HistoryChecker
 
         CheckFencing(operations, final, report);
         CheckRecovery(operations, grants, recoveryBound, report);
+        CheckHandleBelief(operations, grants, report);
         return report;
     }
 
@@ -57,21 +60,8 @@ public static class HistoryChecker
     // C2: if A answered before B was invoked, token(A) < token(B), or equal for the same owner (a renewal).
     private static void CheckRealTimeOrder(string lockName, List<Operation> grants, CheckReport report)
     {
-        var byEnd = grants.OrderBy(g => g.EndT).ToList();
-        var next = 0;
-        Operation? highest = null;
-        foreach (var b in grants.OrderBy(g => g.InvokeT))
+        foreach (var (b, highest) in WithHighestAnsweredBefore(grants))
         {
-            while (next < byEnd.Count && byEnd[next].EndT < b.InvokeT)
-            {
-                if (highest is null || byEnd[next].Token > highest.Token)
-                {
-                    highest = byEnd[next];
-                }
-
-                next++;
-            }
-
             if (highest is not null && (b.Token < highest.Token || (b.Token == highest.Token && b.Owner != highest.Owner)))
             {
                 report.C2++;
@@ -133,9 +123,25 @@ public static class HistoryChecker
         }
     }
 
-    // C4
+    // C4, from the clients' own records of every attempted write: no write was accepted after a write with a higher
+    // token had been accepted and answered. The resource's log alone cannot show this (it keeps only what it accepted,
+    // so a resource that forgot a token would log a clean sequence). Writes that overlap in time may have landed in
+    // either order, so only a write that began after the higher one's answer counts; unknown outcomes prove nothing.
+    // The log is judged as well: it catches an accepted write that no surviving client recorded.
     private static void CheckFencing(List<Operation> operations, FinalState final, CheckReport report)
     {
+        foreach (var perLock in operations.Where(o => o.Op == HistoryEvent.Ops.FencedWrite && o.Ok && o.Lock is not null && o.Token is not null).GroupBy(o => o.Lock!))
+        {
+            foreach (var (write, highest) in WithHighestAnsweredBefore(perLock.ToList()))
+            {
+                if (highest is not null && write.Token < highest.Token)
+                {
+                    report.C4++;
+                    report.Violation("C4", $"lock {perLock.Key}: {write.Owner} wrote with token {write.Token} and the fenced resource accepted it, after {highest.Owner}'s write with token {highest.Token} had been accepted");
+                }
+            }
+        }
+
         foreach (var log in final.FencedLog.GroupBy(l => l.Lock))
         {
             var highest = long.MinValue;
@@ -204,6 +210,68 @@ public static class HistoryChecker
                     report.Violation("C6", $"lock {perLock.Key}: after fault '{fault.Detail}' it still refused a client {down / 1000:0.0} s later (bound {bound.TotalSeconds:0.0} s)");
                 }
             }
+        }
+    }
+
+    // C7: a live (neither paused nor killed) lock handle never believes it holds the lock past the moment another holder
+    // is granted. It believes from its acquire's return until HandleLostToken fires or its dispose begins (or, with
+    // neither recorded, until its worker's last record: the process ended). The other grant counts from its answer,
+    // the latest moment it can have been made, so a violation is certain. A handle whose process a fault hit (SIGSTOP,
+    // kill -9) while it believed is not judged: a frozen process cannot act on anything, and only fencing protects then.
+    private static void CheckHandleBelief(List<Operation> operations, List<Operation> grants, CheckReport report)
+    {
+        var handleGrants = grants.Where(g => g.Api == HistoryEvent.Apis.Handle).ToList();
+        report.HandleGrants = handleGrants.Count;
+        report.HandlesLost = operations.Count(o => o.Op == HistoryEvent.Ops.Lost);
+        var lastSeen = operations.GroupBy(o => o.Client).ToDictionary(g => g.Key, g => g.Max(o => o.EndT ?? o.InvokeT));
+        var beliefEnds = operations.Where(o => o.Op is HistoryEvent.Ops.Lost || (o.Op == HistoryEvent.Ops.Release && o.Api == HistoryEvent.Apis.Handle))
+            .GroupBy(o => (o.Lock, o.Owner, o.Token)).ToDictionary(g => g.Key, g => g.Min(o => o.InvokeT));
+        var clientFaults = operations.Where(o => o.Op == HistoryEvent.Ops.Fault && o.Target is not null).ToList();
+        var grantsByLock = grants.GroupBy(g => g.Lock!).ToDictionary(g => g.Key, g => g.ToList());
+
+        foreach (var handle in handleGrants)
+        {
+            var start = handle.EndT!.Value;
+            var end = Math.Min(beliefEnds.GetValueOrDefault((handle.Lock, handle.Owner, handle.Token), long.MaxValue), lastSeen[handle.Client]);
+            var process = handle.Client.Split('-')[0];
+            if (clientFaults.Any(f => f.Target == process && f.InvokeT <= end && (f.EndT ?? f.InvokeT) >= start))
+            {
+                continue;
+            }
+
+            var next = grantsByLock[handle.Lock!].Where(g => g.Owner != handle.Owner && g.Token > handle.Token).MinBy(g => g.EndT);
+            if (next is not null && next.EndT < end)
+            {
+                var overrun = (end - next.EndT!.Value) * 1000.0 / Stopwatch.Frequency;
+                report.C7++;
+                report.MaxBeliefOverrunMs = Math.Max(report.MaxBeliefOverrunMs, overrun);
+                report.Violation("C7", $"lock {handle.Lock}: handle of {handle.Owner} (token {handle.Token}) still believed it held the lock {overrun:0} ms after {next.Owner} was granted token {next.Token}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each operation in invocation order, with the highest-token operation among them that had been answered before it
+    /// was invoked: what it must not go below (operations that overlap in time may have taken effect in either order).
+    /// </summary>
+    private static IEnumerable<(Operation Operation, Operation? HighestBefore)> WithHighestAnsweredBefore(List<Operation> operations)
+    {
+        var byEnd = operations.OrderBy(o => o.EndT).ToList();
+        var next = 0;
+        Operation? highest = null;
+        foreach (var operation in operations.OrderBy(o => o.InvokeT))
+        {
+            while (next < byEnd.Count && byEnd[next].EndT < operation.InvokeT)
+            {
+                if (highest is null || byEnd[next].Token > highest.Token)
+                {
+                    highest = byEnd[next];
+                }
+
+                next++;
+            }
+
+            yield return (operation, highest);
         }
     }
 

@@ -14,7 +14,7 @@ public sealed record HistoryEvent
     /// <summary>Sequence number of the operation within its client; pairs an invoke with its completion.</summary>
     [JsonPropertyName("id")] public long Id { get; init; }
 
-    /// <summary><c>acquire</c>, <c>refresh</c>, <c>release</c>, <c>fenced-write</c>, <c>counter</c> or <c>fault</c>.</summary>
+    /// <summary><c>acquire</c>, <c>refresh</c>, <c>release</c>, <c>fenced-write</c>, <c>counter</c>, <c>lost</c> or <c>fault</c>.</summary>
     [JsonPropertyName("op")] public required string Op { get; init; }
 
     /// <summary><c>invoke</c>, <c>ok</c>, <c>fail</c> (definitely did not happen) or <c>unknown</c>.</summary>
@@ -32,6 +32,12 @@ public sealed record HistoryEvent
 
     [JsonPropertyName("detail")] public string? Detail { get; init; }
 
+    /// <summary>On a workload invoke: <c>handle</c> if it went through the client library's lock handle, else absent (raw grain calls).</summary>
+    [JsonPropertyName("api")] public string? Api { get; init; }
+
+    /// <summary>On a fault: the client process it hit (<c>c3</c>, whose workers are <c>c3-0</c>, ...), if it hit one.</summary>
+    [JsonPropertyName("target")] public string? Target { get; init; }
+
     public static class Ops
     {
         public const string Acquire = "acquire";
@@ -40,6 +46,15 @@ public sealed record HistoryEvent
         public const string FencedWrite = "fenced-write";
         public const string Counter = "counter";
         public const string Fault = "fault";
+
+        /// <summary>A lock handle's <c>HandleLostToken</c> fired: from here on its holder no longer believes it holds the lock.</summary>
+        public const string Lost = "lost";
+    }
+
+    /// <summary>Values of <see cref="Api"/>.</summary>
+    public static class Apis
+    {
+        public const string Handle = "handle";
     }
 
     public static class Phases

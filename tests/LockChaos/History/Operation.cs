@@ -12,7 +12,9 @@ public sealed record Operation(
     string Outcome,
     long? Token,
     double? TtlMs,
-    string? Detail)
+    string? Detail,
+    string? Api = null,
+    string? Target = null)
 {
     public bool Ok => Outcome == HistoryEvent.Phases.Ok;
 
@@ -40,9 +42,13 @@ public sealed record Operation(
                 invoke.T,
                 end?.T,
                 end?.Phase ?? HistoryEvent.Phases.Unknown,
-                end?.Token ?? invoke.Token,
+                // The token the caller sent, if it sent one: a release that hands the lock to a waiter answers with the
+                // waiter's new token, but the operation is about the caller's. An acquire learns its token from the answer.
+                invoke.Token ?? end?.Token,
                 invoke.TtlMs,
-                end?.Detail ?? invoke.Detail));
+                end?.Detail ?? invoke.Detail,
+                invoke.Api,
+                invoke.Target));
         }
 
         return operations;

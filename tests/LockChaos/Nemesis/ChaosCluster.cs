@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using LockService.Chaos.History;
+using LockService.Chaos.Workload;
 using LockService.Client;
 using LockService.Testing;
 
@@ -25,11 +27,21 @@ public sealed class ChaosCluster : IAsyncDisposable
         _historyFolder = historyFolder;
         ClusterId = ChaosRunner.Truncate($"chaos-{name}-{Guid.NewGuid():N}", 40);
         ServiceId = ClusterId;
-        _silos = new SiloProcessGroup(connectionString, ClusterId, ServiceId) { OutputFolder = historyFolder };
+        _silos = new SiloProcessGroup(connectionString, ClusterId, ServiceId)
+        {
+            OutputFolder = historyFolder,
+            Environment = SiloEnvironment(settings),
+        };
         Nemesis = new HistoryFile(Path.Combine(historyFolder, "nemesis.jsonl"));
     }
 
     public string ConnectionString { get; }
+
+    /// <summary>What the test's silos start with besides their arguments: the release write delay, when it is lazy.</summary>
+    internal static IReadOnlyDictionary<string, string>? SiloEnvironment(ChaosSettings settings) =>
+        settings.ReleaseWriteDelay == TimeSpan.Zero
+            ? null
+            : new Dictionary<string, string> { ["LOCKSILO_LockGrains__ReleaseWriteDelay"] = settings.ReleaseWriteDelay.ToString("c", CultureInfo.InvariantCulture) };
 
     public string ClusterId { get; }
 
@@ -95,6 +107,7 @@ public sealed class ChaosCluster : IAsyncDisposable
                      "--locks", $"{_settings.Locks}", "--ttl-ms", $"{_settings.Ttl.TotalMilliseconds}",
                      "--duration-s", $"{_settings.RemainingSeconds()}", "--history", Path.Combine(_historyFolder, $"{id}.jsonl"),
                      "--postgres", ConnectionString, "--hold-ms", $"{_settings.HoldMs.Min}-{_settings.HoldMs.Max}",
+                     "--api", UsesHandles(id) ? HandleWorker.Api : "raw",
                  })
         {
             start.ArgumentList.Add(argument);
@@ -109,6 +122,35 @@ public sealed class ChaosCluster : IAsyncDisposable
         return (id, process);
     }
 
+    /// <summary>
+    /// Every other client process (c1, c3, ...) goes through the client library's lock handles, the rest call the
+    /// grain directly; a client started in place of a killed one keeps the alternation going, so both kinds stay.
+    /// </summary>
+    public static bool UsesHandles(string clientId) => int.Parse(clientId[1..], CultureInfo.InvariantCulture) % 2 == 1;
+
+    /// <summary>
+    /// Waits until raw and handle clients alike have been granted a lock, so the first fault hits a working system: on a
+    /// loaded machine the client processes can take many seconds to start and connect, and C6 would count that as
+    /// the fault's recovery. Gives up after <paramref name="deadline"/> (the checker then judges what happened).
+    /// </summary>
+    public async Task WaitForWorkloadAsync(TimeSpan deadline)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < deadline)
+        {
+            var grants = HistoryFile.ReadAll(_historyFolder).Where(e => e.Op == HistoryEvent.Ops.Acquire && e.Phase == HistoryEvent.Phases.Ok).ToList();
+            if (grants.Any(e => e.Api == HistoryEvent.Apis.Handle) && grants.Any(e => e.Api is null && e.Client != "retrier"))
+            {
+                Faults.Log($"workload running after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Faults.Log($"the workload made no grants of both kinds within {deadline.TotalSeconds:0} s; the faults start anyway");
+    }
+
     public IReadOnlyList<(string Id, Process Process)> LiveClients => _clients.Where(c => !c.Process.HasExited).ToList();
 
     /// <summary>The silo that hosts the lock's activation now, if the directory knows one.</summary>
@@ -120,10 +162,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         return address is null ? null : _silos.SlotOf(address.Endpoint.Port);
     }
 
-    public void RecordFault(string fault, long start, long end)
+    /// <param name="targetClient">The client process the fault hit (a paused client's handles are not judged by C7).</param>
+    public void RecordFault(string fault, long start, long end, string? targetClient = null)
     {
         var id = Interlocked.Increment(ref _faultIds);
-        Nemesis.Write(new HistoryEvent { Client = "nemesis", Id = id, Op = HistoryEvent.Ops.Fault, Phase = HistoryEvent.Phases.Invoke, T = start, Detail = fault });
+        Nemesis.Write(new HistoryEvent { Client = "nemesis", Id = id, Op = HistoryEvent.Ops.Fault, Phase = HistoryEvent.Phases.Invoke, T = start, Detail = fault, Target = targetClient });
         Nemesis.Write(new HistoryEvent { Client = "nemesis", Id = id, Op = HistoryEvent.Ops.Fault, Phase = HistoryEvent.Phases.Ok, T = end, Detail = fault });
     }
 

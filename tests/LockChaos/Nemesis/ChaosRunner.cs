@@ -21,7 +21,7 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
 
         Directory.CreateDirectory(historyFolder);
         var database = await SchemaDatabase.CreateAsync(postgres.AdminConnectionString, Truncate($"chaos_{test.Name.Replace('-', '_')}_{Guid.NewGuid():N}", 50), sqlFolder, ProtectedResources.Schema);
-        Console.WriteLine($"== {test.Name}: {test.Settings.Clients} clients × {test.Settings.WorkersPerClient}, {test.Settings.Locks} locks, TTL {test.Settings.Ttl.TotalSeconds:0.#} s, {test.Settings.Duration.TotalSeconds:0} s");
+        Console.WriteLine($"== {test.Name}: {test.Settings.Clients} clients × {test.Settings.WorkersPerClient}, {test.Settings.Locks} locks, TTL {test.Settings.Ttl.TotalSeconds:0.#} s, {test.Settings.Duration.TotalSeconds:0} s, release {test.Settings.ReleaseMode}");
 
         var notes = new List<string>();
         var failures = new List<string>();
@@ -37,7 +37,8 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
             await cluster.StartSilosAsync(silos, test.SiloArguments, network is null ? null : network.Placement);
             test.Settings.StartedAt = DateTime.UtcNow;
             cluster.StartClients(test.Settings.Clients);
-            using var stop = new CancellationTokenSource(test.Settings.Duration);
+            await cluster.WaitForWorkloadAsync(TimeSpan.FromSeconds(60));
+            using var stop = new CancellationTokenSource(test.Settings.StartedAt + test.Settings.Duration - DateTime.UtcNow is { Ticks: > 0 } left ? left : TimeSpan.Zero);
             try
             {
                 await test.Nemesis(cluster, test.Settings, stop.Token);

@@ -22,6 +22,15 @@ public sealed record ChaosSettings
     /// <summary>C6: after a fault ends the service must grant again within this bound: 5 s plus one TTL.</summary>
     public TimeSpan RecoveryBound => TimeSpan.FromSeconds(5) + Ttl;
 
+    /// <summary>
+    /// The silos' <c>LockGrains:ReleaseWriteDelay</c>: zero writes every release at once (the product's default); a
+    /// positive delay makes a release with nobody waiting durable lazily, so a fault can lose it from memory.
+    /// </summary>
+    public TimeSpan ReleaseWriteDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How releases reach storage in this test, for the report: "at once" or "lazy 5 s".</summary>
+    public string ReleaseMode => ReleaseWriteDelay == TimeSpan.Zero ? "at once" : $"lazy {ReleaseWriteDelay.TotalSeconds:0.#} s";
+
     public DateTime StartedAt { get; set; } = DateTime.UtcNow;
 
     public int RemainingSeconds() => Math.Max(1, (int)Math.Ceiling((StartedAt + Duration - DateTime.UtcNow).TotalSeconds));

@@ -101,7 +101,7 @@ public static class Faults
         var (id, process) = clients[Random.Next(clients.Count)];
         var at = HistoryFile.Now();
         process.Kill(entireProcessTree: true);
-        cluster.RecordFault($"kill -9 client {id}", at, at);
+        cluster.RecordFault($"kill -9 client {id}", at, at, id);
         Log($"kill -9 client {id}");
         cluster.StartClient();
         return Task.CompletedTask;
@@ -154,7 +154,7 @@ public static class Faults
         Log($"SIGSTOP client {id}{(holders.Contains(id) ? " (holding a lock)" : "")} for {pause.TotalSeconds:0.0} s");
         await Task.Delay(pause);
         Signals.TrySend(process.Id, "CONT");
-        cluster.RecordFault($"SIGSTOP client {id}", start, HistoryFile.Now());
+        cluster.RecordFault($"SIGSTOP client {id}", start, HistoryFile.Now(), id);
     }
 
     public static Func<ChaosCluster, ChaosSettings, int, Task> Postgres(PostgresControl postgres, string kind) => async (cluster, settings, round) =>

@@ -80,6 +80,15 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C3_a_release_that_hands_the_lock_to_a_waiter_ends_the_releasers_hold_though_it_answers_the_waiters_token()
+    {
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 3000);
+        ReleaseHandingOver("a", "L", "a:1", token: 1, nextToken: 2, at: 500);
+        Op("w", "acquire", "L", "w:1", token: 2, at: 100, took: 410, ttl: 3000, api: "handle"); // waited, granted by the handoff
+        Assert.Equal(0, Check(Final(("L", 2))).Failures);
+    }
+
+    [Fact]
     public void C3_a_grant_answered_after_its_lease_ran_out_is_no_hold()
     {
         Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 4000, ttl: 3000);
@@ -93,6 +102,38 @@ public sealed class HistoryCheckerTests
         Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 100);
         var report = Check(Final(("L", 1)), log: [("L", 1, 2), ("L", 2, 1)]);
         Assert.Equal(1, report.C4);
+    }
+
+    [Fact]
+    public void C4_a_write_accepted_after_a_higher_token_had_written_fires_though_the_resources_log_looks_clean()
+    {
+        // The resource's own log keeps only what it accepted, in its own order, so it cannot show this: judge the
+        // attempts the clients recorded. b's write with token 2 was accepted and answered before a's with token 1 began.
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 100, took: 5, ttl: 3000);
+        Op("b", "fenced-write", "L", "b:1", token: 2, at: 200, took: 5);
+        Op("a", "fenced-write", "L", "a:1", token: 1, at: 300, took: 5);
+
+        var report = Check(Final(("L", 2)), log: [("L", 1, 2)]);
+
+        Assert.Equal(1, report.C4);
+        Assert.Contains(report.Violations, v => v.StartsWith("C4: lock L: a:1 wrote with token 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void C4_refused_stale_writes_and_overlapping_writes_are_no_violation()
+    {
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 100, took: 5, ttl: 3000);
+        Op("b", "fenced-write", "L", "b:1", token: 2, at: 200, took: 50);
+        Op("a", "fenced-write", "L", "a:1", token: 1, at: 210, took: 5); // ran while b's was in flight: either order is possible
+        Op("a", "fenced-write", "L", "a:1", token: 1, at: 300, took: 5, outcome: "fail", detail: "stale");
+        Op("b", "fenced-write", "L", "b:1", token: 2, at: 400, took: 5);
+
+        var report = Check(Final(("L", 2)), log: [("L", 1, 1), ("L", 2, 2), ("L", 3, 2)]);
+
+        Assert.Equal(0, report.C4);
+        Assert.Equal(1, report.StaleWritesRejected);
     }
 
     [Fact]
@@ -145,17 +186,86 @@ public sealed class HistoryCheckerTests
         Assert.InRange(report.MaxRecoveryMs, 400, 600);
     }
 
+    [Fact]
+    public void C7_a_handle_that_stopped_believing_before_the_next_grant_passes()
+    {
+        Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
+        Op("h", "fenced-write", "L", "h:1", token: 1, at: 100, took: 5);
+        Lost("h", "L", "h:1", token: 1, at: 2900);
+        Op("h", "release", "L", "h:1", token: 1, at: 3100, took: 5, api: "handle");
+        Op("r", "acquire", "L", "r:1", token: 2, at: 3000, took: 5, ttl: 3000); // granted after the loss fired
+        Op("r", "release", "L", "r:1", token: 2, at: 3900, took: 5);
+        Op("h", "acquire", "L", "h:2", token: 3, at: 4000, took: 5, ttl: 3000, api: "handle");
+        Op("h", "release", "L", "h:2", token: 3, at: 4500, took: 5, api: "handle"); // dispose began first
+        Op("r", "acquire", "L", "r:2", token: 4, at: 4600, took: 5, ttl: 3000);
+
+        var report = Check(Final(("L", 4)));
+
+        Assert.Equal(0, report.C7);
+        Assert.Equal(0, report.Failures);
+        Assert.Equal(2, report.HandleGrants);
+        Assert.Equal(1, report.HandlesLost);
+    }
+
+    [Fact]
+    public void C7_a_handle_that_still_believed_after_another_holder_was_granted_fires()
+    {
+        // The lease ran out on the server at 3000 and r was granted; the handle's loss fired only at 3800.
+        Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
+        Op("r", "acquire", "L", "r:1", token: 2, at: 3000, took: 5, ttl: 3000);
+        Lost("h", "L", "h:1", token: 1, at: 3800);
+        Op("h", "release", "L", "h:1", token: 1, at: 3900, took: 5, api: "handle");
+
+        var report = Check(Final(("L", 2)));
+
+        Assert.Equal(1, report.C7);
+        Assert.Equal(1, report.Failures);
+        Assert.InRange(report.MaxBeliefOverrunMs, 790, 800);
+        Assert.Contains(report.Violations, v => v.StartsWith("C7: lock L: handle of h:1 (token 1)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void C7_a_handle_with_no_loss_or_dispose_recorded_believes_until_its_workers_last_record()
+    {
+        Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
+        Op("h", "fenced-write", "L", "h:1", token: 1, at: 5000, took: 5); // the process went on, its handle never fired
+        Op("r", "acquire", "L", "r:1", token: 2, at: 4000, took: 5, ttl: 3000);
+
+        Assert.Equal(1, Check(Final(("L", 2))).C7);
+    }
+
+    [Fact]
+    public void C7_does_not_judge_a_handle_whose_client_was_paused_while_it_believed()
+    {
+        Op("c1-0", "acquire", "L", "c1-0:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
+        Fault(at: 500, ended: 7500, target: "c1");
+        Op("c0-0", "acquire", "L", "c0-0:1", token: 2, at: 3100, took: 5, ttl: 3000);
+        Lost("c1-0", "L", "c1-0:1", token: 1, at: 7600);
+
+        Assert.Equal(0, Check(Final(("L", 2))).C7);
+    }
+
+    [Fact]
+    public void C7_judges_raw_grain_clients_as_other_holders_but_not_as_handles()
+    {
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 1000); // raw: no belief recorded, not judged
+        Op("a", "fenced-write", "L", "a:1", token: 1, at: 5000, took: 5);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 1100, took: 5, ttl: 1000);
+
+        Assert.Equal(0, Check(Final(("L", 2))).C7);
+    }
+
     private CheckReport Check(FinalState final, List<(string, long, long)>? log = null) =>
         HistoryChecker.Check(_events, log is null ? final : final with { FencedLog = log }, Bound);
 
     private static FinalState Final(params (string Lock, long Token)[] stored) =>
         new(stored.ToDictionary(s => s.Lock, s => s.Token), [], new Dictionary<string, long>());
 
-    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok")
+    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok", string? detail = null, string? api = null)
     {
         var id = ++_ids;
-        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token });
-        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token, Api = api });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms, Detail = detail });
     }
 
     /// <summary>Another lock that the service keeps granting all along (token = grant time): the fault did not stop the service.</summary>
@@ -167,10 +277,22 @@ public sealed class HistoryCheckerTests
         }
     }
 
-    private void Fault(long at, long ended)
+    /// <summary>A release as the raw worker records it when the lock goes straight to a waiter: the answer carries the waiter's token.</summary>
+    private void ReleaseHandingOver(string client, string lockName, string owner, long token, long nextToken, long at)
     {
         var id = ++_ids;
-        _events.Add(new HistoryEvent { Client = "nemesis", Id = id, Op = "fault", Phase = "invoke", T = at * Ms, Detail = "test fault" });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = "release", Phase = "invoke", Lock = lockName, Owner = owner, T = at * Ms, Token = token });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = "release", Phase = "ok", Lock = lockName, Owner = owner, Token = nextToken, T = (at + 5) * Ms });
+    }
+
+    /// <summary>A lock handle's HandleLostToken fired, as the handle worker records it.</summary>
+    private void Lost(string client, string lockName, string owner, long token, long at) =>
+        Op(client, "lost", lockName, owner, token, at, took: 0, api: "handle");
+
+    private void Fault(long at, long ended, string? target = null)
+    {
+        var id = ++_ids;
+        _events.Add(new HistoryEvent { Client = "nemesis", Id = id, Op = "fault", Phase = "invoke", T = at * Ms, Detail = "test fault", Target = target });
         _events.Add(new HistoryEvent { Client = "nemesis", Id = id, Op = "fault", Phase = "ok", T = ended * Ms, Detail = "test fault" });
     }
 }
