@@ -67,11 +67,17 @@ public sealed partial class LockGrain
         {
             var gaveUp = Task.Delay(timeout, stopWaiting.Token);
             await Task.WhenAny(waiter.Outcome.Task, gaveUp);
-            while (!waiter.Outcome.Task.IsCompleted && !waiter.Granting && !cancellationToken.IsCancellationRequested && await IsNextToBeGrantedAsync(waiter))
+            // Bounded: an activation that is deactivating runs no queue check, and it waits for this call to end
+            // before it can deactivate, so an unbounded wait here would stall the lock (seen after a PostgreSQL
+            // restart in the chaos suite: a failed reload deactivates the activation).
+            var checkGraceEnds = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(3 * _options.ExpiryCheckInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+            while (!waiter.Outcome.Task.IsCompleted && !waiter.Granting && !cancellationToken.IsCancellationRequested
+                   && System.Diagnostics.Stopwatch.GetTimestamp() < checkGraceEnds && await IsNextToBeGrantedAsync(waiter))
             {
                 // The lock is free and this caller is first in line: the queue check due now grants it, as a try
-                // would have been granted. Even a zero timeout waits for that turn instead of answering Busy.
-                await Task.WhenAny(waiter.Outcome.Task, Task.Delay(_options.ExpiryCheckInterval, stopWaiting.Token));
+                // would have been granted. Even a zero timeout waits for that turn (at most three check intervals)
+                // instead of answering Busy.
+                await Task.WhenAny(waiter.Outcome.Task, Task.Delay(_options.ExpiryCheckInterval / 10, stopWaiting.Token));
             }
 
             if (waiter.Outcome.Task.IsCompleted || waiter.Granting)
