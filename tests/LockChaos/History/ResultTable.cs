@@ -15,7 +15,8 @@ public sealed class ResultTable
         foreach (var (test, release, r, elapsed) in _rows)
         {
             var c3 = r.C3Measured ? $"{r.C3} (measured, max overlap {r.MaxOverlapMs:0} ms)" : $"{r.C3}";
-            yield return Row(test, release, r.Operations, r.Grants, r.Faults, r.C1, r.C2, c3, r.C4, r.C5, r.C6, r.C7, r.HandleGrants, r.HandlesLost, r.MaxRecoveryMs, r.StaleWritesRejected, r.StaleSiloWritesRefused, r.UnfencedLostUpdates, $"{elapsed.TotalSeconds:0} s");
+            var c7 = r.C3Measured ? $"{r.C7} (measured)" : $"{r.C7}";
+            yield return Row(test, release, r.Operations, r.Grants, r.Faults, r.C1, r.C2, c3, r.C4, r.C5, r.C6, c7, r.HandleGrants, r.HandlesLost, r.MaxRecoveryMs, r.StaleWritesRejected, r.StaleSiloWritesRefused, r.UnfencedLostUpdates, $"{elapsed.TotalSeconds:0} s");
         }
 
         var all = _rows.Select(r => r.Report).ToList();
@@ -26,6 +27,6 @@ public sealed class ResultTable
             $"{_rows.Sum(r => r.Elapsed.TotalMinutes):0.0} min");
     }
 
-    private static string Row(string test, string release, int operations, int grants, int faults, int c1, int c2, string c3, int c4, int c5, int c6, int c7, int handleGrants, int handlesLost, double recoveryMs, int staleFenced, int staleSilo, long lostUpdates, string time) =>
+    private static string Row(string test, string release, int operations, int grants, int faults, int c1, int c2, string c3, int c4, int c5, int c6, object c7, int handleGrants, int handlesLost, double recoveryMs, int staleFenced, int staleSilo, long lostUpdates, string time) =>
         $"| {test} | {release} | {operations} | {grants} | {faults} | {c1} | {c2} | {c3} | {c4} | {c5} | {c6} | {c7} | {handleGrants} | {handlesLost} | {recoveryMs / 1000:0.0} s | {staleFenced} | {staleSilo} | {lostUpdates} | {time} |";
 }

@@ -225,6 +225,20 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C7_is_measured_not_judged_where_C3_is_measured()
+    {
+        // Clock skew beyond the stated bound: the same overrun is counted and reported, but fails nothing.
+        Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
+        Op("r", "acquire", "L", "r:1", token: 2, at: 3000, took: 5, ttl: 3000);
+        Lost("h", "L", "h:1", token: 1, at: 3800);
+
+        var report = HistoryChecker.Check(_events, Final(("L", 2)), Bound, measureC3Only: true);
+
+        Assert.Equal(1, report.C7);
+        Assert.Equal(0, report.Failures);
+    }
+
+    [Fact]
     public void C7_a_handle_with_no_loss_or_dispose_recorded_believes_until_its_workers_last_record()
     {
         Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
