@@ -10,6 +10,7 @@ WORKDIR /src
 # Project files first, so the package restore is cached until a project or a package version changes.
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/LockContracts/LockContracts.csproj src/LockContracts/
+COPY src/LeaseCore/LeaseCore.csproj src/LeaseCore/
 COPY src/LockGrains/LockGrains.csproj src/LockGrains/
 COPY src/LockSilo/LockSilo.csproj src/LockSilo/
 COPY src/LockClient/LockClient.csproj src/LockClient/
