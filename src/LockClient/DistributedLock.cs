@@ -86,6 +86,7 @@ public sealed partial class DistributedLock
         var grain = _provider.Grain(Name);
         var owner = _provider.NextOwner(_options);
         var claim = _options.Owner is null ? null : FixedOwnerClaims.Take(Name, owner);
+        var calls = new CallsInFlight();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout > TimeSpan.Zero && timeout < LongestTimer)
         {
@@ -96,25 +97,20 @@ public sealed partial class DistributedLock
 
         try
         {
-            var handle = await AcquireAsOwnerAsync(grain, owner, timeout, claim, deadline.Token).ConfigureAwait(false);
-            if (handle is null)
-            {
-                claim?.Dispose();
-            }
-
-            return handle;
+            // Null only after the claim was released or handed to a withdrawal.
+            return await AcquireAsOwnerAsync(grain, owner, timeout, claim, calls, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             // A call was in flight and may have been granted: withdraw it, without waiting long for a cluster that
             // may not be answering.
-            await Task.WhenAny(WithdrawAsync(grain, owner, claim), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
+            await Task.WhenAny(WithdrawAsync(grain, owner, claim, calls), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return null;
         }
         catch
         {
-            await WithdrawAsync(grain, owner, claim).ConfigureAwait(false);
+            await WithdrawAsync(grain, owner, claim, calls).ConfigureAwait(false);
             throw;
         }
     }
@@ -124,7 +120,7 @@ public sealed partial class DistributedLock
     /// grant was sent: a call whose outcome is unknown may have been granted, and a retry as the same owner then
     /// finds that grant with its lease already running.
     /// </summary>
-    private async Task<LockHandle?> AcquireAsOwnerAsync(ILockGrain grain, string owner, TimeSpan timeout, FixedOwnerClaims.Claim? claim, CancellationToken cancellationToken)
+    private async Task<LockHandle?> AcquireAsOwnerAsync(ILockGrain grain, string owner, TimeSpan timeout, FixedOwnerClaims.Claim? claim, CallsInFlight calls, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var uncertainSince = started;
@@ -133,7 +129,7 @@ public sealed partial class DistributedLock
             () =>
             {
                 attempts++;
-                return grain.TryAcquire(owner, _options.Ttl);
+                return calls.Track(grain.TryAcquire(owner, _options.Ttl));
             },
             _provider.ClientOptions.RetryBudget,
             cancellationToken).ConfigureAwait(false);
@@ -149,6 +145,7 @@ public sealed partial class DistributedLock
         if (timeout == TimeSpan.Zero)
         {
             // A try that was refused joined no queue and holds nothing: there is nothing to withdraw.
+            claim?.Dispose();
             return null;
         }
 
@@ -167,7 +164,7 @@ public sealed partial class DistributedLock
             try
             {
                 var chunk = remaining < WaitCallLength ? remaining : WaitCallLength;
-                result = await grain.Acquire(owner, _options.Ttl, chunk, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                result = await calls.Track(grain.Acquire(owner, _options.Ttl, chunk, cancellationToken)).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
             {
@@ -194,15 +191,57 @@ public sealed partial class DistributedLock
         }
 
         // Gave up: make sure no grant to this owner lingers in the queue or in the lock.
-        await WithdrawAsync(grain, owner, claim: null).ConfigureAwait(false);
+        await WithdrawAsync(grain, owner, claim, calls).ConfigureAwait(false);
         return null;
     }
 
     /// <summary>
-    /// Withdraws whatever this owner may have been granted or queued for. Bounded by the lease length: a grant that
-    /// could not be withdrawn ends by itself within its TTL, so retrying longer achieves nothing.
+    /// Withdraws whatever this owner may have been granted or queued for, and releases <paramref name="claim"/> when
+    /// done. Returns after the first withdrawal; when calls of the attempt were open as it was sent, a second one
+    /// follows in the background once they have answered (see <see cref="CallsInFlight"/>), and the claim is held until then so a
+    /// new acquisition by the same fixed owner cannot be the one withdrawn.
     /// </summary>
-    private async Task WithdrawAsync(ILockGrain grain, string owner, FixedOwnerClaims.Claim? claim)
+    private async Task WithdrawAsync(ILockGrain grain, string owner, FixedOwnerClaims.Claim? claim, CallsInFlight calls)
+    {
+        // Taken before the withdrawal is sent: any of these may reach the lock after it, even if it answers first.
+        var open = calls.Open();
+        try
+        {
+            await AbandonAsync(grain, owner).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (open.Length > 0)
+            {
+                _ = WithdrawOnceAnsweredAsync(grain, owner, claim, open);
+            }
+            else
+            {
+                claim?.Dispose();
+            }
+        }
+    }
+
+    private async Task WithdrawOnceAnsweredAsync(ILockGrain grain, string owner, FixedOwnerClaims.Claim? claim, Task[] open)
+    {
+        try
+        {
+            // Past the lease length a late grant has run out by itself, so waiting longer achieves nothing.
+            var longest = _provider.ClientOptions.ResponseTimeout + WaitCallLength;
+            await Task.WhenAny(CallsInFlight.SettledAsync(open), Task.Delay(longest < _options.Ttl ? longest : _options.Ttl)).ConfigureAwait(false);
+            await AbandonAsync(grain, owner).ConfigureAwait(false);
+        }
+        finally
+        {
+            claim?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One withdrawal (Abandon, retried). Bounded by the lease length: a grant that could not be withdrawn ends by
+    /// itself within its TTL, so retrying longer achieves nothing.
+    /// </summary>
+    private async Task AbandonAsync(ILockGrain grain, string owner)
     {
         try
         {
@@ -213,10 +252,6 @@ public sealed partial class DistributedLock
         {
             // The grant, if any, runs out with its lease; nobody else is harmed, only delayed.
             LogAbandonFailed(_provider.Logger, exception, Name);
-        }
-        finally
-        {
-            claim?.Dispose();
         }
     }
 

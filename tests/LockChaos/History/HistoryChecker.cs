@@ -173,7 +173,7 @@ public static class HistoryChecker
     {
         var faults = operations.Where(o => o.Op == HistoryEvent.Ops.Fault).OrderBy(o => o.InvokeT).ToList();
         report.Faults = faults.Count;
-        var grantTimes = grants.GroupBy(g => g.Lock!).ToDictionary(g => g.Key, g => g.Select(o => o.EndT!.Value).OrderBy(t => t).ToArray());
+        var grantsByLock = grants.GroupBy(g => g.Lock!).ToDictionary(g => g.Key, g => g.ToList());
         var refusals = operations.Where(o => o.Op == HistoryEvent.Ops.Acquire && o.Lock is not null && !o.Ok).GroupBy(o => o.Lock!).ToList();
         var anyGrant = grants.Select(g => g.EndT!.Value).OrderBy(t => t).ToArray();
         var lastEvent = operations.Select(o => o.EndT ?? o.InvokeT).DefaultIfEmpty(0).Max();
@@ -194,10 +194,7 @@ public static class HistoryChecker
 
             foreach (var perLock in refusals)
             {
-                var times = grantTimes.GetValueOrDefault(perLock.Key, []);
-                var index = Array.BinarySearch(times, ended);
-                index = index < 0 ? ~index : index;
-                var recovered = Math.Min(index < times.Length ? times[index] : long.MaxValue, nextFault);
+                var recovered = Math.Min(RecoveredAt(grantsByLock.GetValueOrDefault(perLock.Key, []), ended), nextFault);
 
                 // A request still waiting at the fault's end counts from the end.
                 var lastRefused = perLock.Where(o => (o.EndT ?? long.MaxValue) >= ended && o.InvokeT < recovered)
@@ -211,6 +208,24 @@ public static class HistoryChecker
                 }
             }
         }
+    }
+
+    // When a lock served again after a fault that ended at `ended`: the earliest grant answered after it, counted from
+    // its invocation when it was asked for after the fault (it may have been granted at any moment of its call, and a
+    // client refused meanwhile lost to it, not to an outage), else from its answer (a wait that began during the fault
+    // says nothing about when the lock came back).
+    private static long RecoveredAt(List<Operation> grantsOfLock, long ended)
+    {
+        var recovered = long.MaxValue;
+        foreach (var grant in grantsOfLock)
+        {
+            if (grant.EndT!.Value >= ended)
+            {
+                recovered = Math.Min(recovered, grant.InvokeT >= ended ? grant.InvokeT : grant.EndT.Value);
+            }
+        }
+
+        return recovered;
     }
 
     // C7: a live (neither paused nor killed) lock handle never believes it holds the lock past the moment another holder

@@ -187,6 +187,37 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C6_a_client_that_lost_the_race_to_the_first_grant_after_a_fault_is_not_counted_as_down()
+    {
+        // Nobody asks for L until long after the fault; then two clients ask at once and one wins (chaos many-locks).
+        Fault(at: 0, ended: 1000);
+        GrantedEveryHalfSecond("M", from: 1100, until: 12000);
+
+        Op("a", "acquire", "L", "a:1", token: 1, at: 10000, took: 40, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: null, at: 10010, took: 20, ttl: 3000, outcome: "fail");
+
+        var report = Check(Final(("L", 1), ("M", 11600)));
+
+        Assert.Equal(0, report.C6);
+        Assert.InRange(report.MaxRecoveryMs, 0, 600);
+    }
+
+    [Fact]
+    public void C6_a_wait_from_before_the_fault_does_not_mark_the_lock_recovered_at_its_call()
+    {
+        // The waiter asked during the fault and was granted 9 s after it: the lock refused others until then.
+        Fault(at: 0, ended: 1000);
+        GrantedEveryHalfSecond("M", from: 1100, until: 12000);
+
+        Op("a", "acquire", "L", "a:1", token: 1, at: 500, took: 9500, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: null, at: 9800, took: 5, ttl: 3000, outcome: "fail");
+
+        var report = Check(Final(("L", 1), ("M", 11600)));
+
+        Assert.Equal(1, report.C6);
+    }
+
+    [Fact]
     public void C7_a_handle_that_stopped_believing_before_the_next_grant_passes()
     {
         Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");

@@ -57,6 +57,33 @@ public sealed class HandleHardeningTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_try_that_reaches_the_lock_after_its_withdrawal_is_withdrawn_again_once_it_answers()
+    {
+        // A stalled silo can process the withdrawal of a timed-out try before the try itself (CI saw a 5-minute lease
+        // left behind that way). Here the try is sent only once the first Abandon has been answered.
+        var name = LockNames.Unique("late-try");
+        var firstAbandonAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hooks.TryAcquire = async call =>
+        {
+            await firstAbandonAnswered.Task;
+            return await call();
+        };
+        _hooks.Abandon = async call =>
+        {
+            var result = await call();
+            firstAbandonAnswered.TrySetResult();
+            return result;
+        };
+
+        var attempt = await Locks().CreateLock(name, new LockOptions { Ttl = TimeSpan.FromMinutes(5) }).TryAcquireAsync(TimeSpan.FromMilliseconds(200));
+
+        Assert.Null(attempt);
+        var after = await Eventually.ReturnsAsync(() => Grain(name).Describe(), d => d.FencingToken == 1 && !d.IsHeld, "the late try's grant to be withdrawn");
+        Assert.Null(after.Holder);
+        Assert.Equal(2, _hooks.Calls("Abandon"));
+    }
+
+    [Fact]
     public async Task A_waiter_that_waited_longer_than_its_ttl_gets_a_handle_with_a_fresh_lease()
     {
         var name = LockNames.Unique("long-wait");

@@ -16,6 +16,8 @@ public sealed class LockCallHooks
 
     public Func<Func<Task<LockResult>>, Task<LockResult>>? Release { get; set; }
 
+    public Func<Func<Task<LockResult>>, Task<LockResult>>? Abandon { get; set; }
+
     public int Calls(string method) => _calls.GetValueOrDefault(method);
 
     internal Task<LockResult> Run(string method, Func<Func<Task<LockResult>>, Task<LockResult>>? hook, Func<Task<LockResult>> call)
@@ -40,7 +42,7 @@ public sealed class ScriptedLockGrain(ILockGrain inner, LockCallHooks hooks) : I
     public Task<LockResult> Acquire(string owner, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         hooks.Run(nameof(Acquire), hooks.Acquire, () => inner.Acquire(owner, ttl, timeout, cancellationToken));
 
-    public Task<LockResult> Abandon(string owner) => hooks.Run(nameof(Abandon), null, () => inner.Abandon(owner));
+    public Task<LockResult> Abandon(string owner) => hooks.Run(nameof(Abandon), hooks.Abandon, () => inner.Abandon(owner));
 
     public Task<LockResult> ForceRelease() => inner.ForceRelease();
 
