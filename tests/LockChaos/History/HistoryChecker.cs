@@ -210,10 +210,10 @@ public static class HistoryChecker
         }
     }
 
-    // When a lock served again after a fault that ended at `ended`: the earliest grant answered after it, counted from
-    // its invocation when it was asked for after the fault (it may have been granted at any moment of its call, and a
-    // client refused meanwhile lost to it, not to an outage), else from its answer (a wait that began during the fault
-    // says nothing about when the lock came back).
+    // When a lock served again after a fault that ended at `ended`: the earliest grant answered after it. A try asked
+    // for after the fault counts from its invocation: it was granted at some moment of its call, and a client refused
+    // meanwhile lost to it, not to an outage. A wait counts from its answer, since it may have queued behind a holder
+    // that kept the lock from everyone until then.
     private static long RecoveredAt(List<Operation> grantsOfLock, long ended)
     {
         var recovered = long.MaxValue;
@@ -221,7 +221,7 @@ public static class HistoryChecker
         {
             if (grant.EndT!.Value >= ended)
             {
-                recovered = Math.Min(recovered, grant.InvokeT >= ended ? grant.InvokeT : grant.EndT.Value);
+                recovered = Math.Min(recovered, grant.IsTry && grant.InvokeT >= ended ? grant.InvokeT : grant.EndT.Value);
             }
         }
 

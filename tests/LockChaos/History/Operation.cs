@@ -14,8 +14,15 @@ public sealed record Operation(
     double? TtlMs,
     string? Detail,
     string? Api = null,
-    string? Target = null)
+    string? Target = null,
+    string? Kind = null)
 {
+    /// <summary>
+    /// The call could not have waited in the lock's queue: the raw API only tries, and a handle acquisition says its
+    /// kind ("try") at its invocation. Such a grant was made at some moment of its call, not only at its answer.
+    /// </summary>
+    public bool IsTry => Api != HistoryEvent.Apis.Handle || Kind == "try";
+
     public bool Ok => Outcome == HistoryEvent.Phases.Ok;
 
     public bool Unknown => Outcome == HistoryEvent.Phases.Unknown;
@@ -48,7 +55,8 @@ public sealed record Operation(
                 invoke.TtlMs,
                 end?.Detail ?? invoke.Detail,
                 invoke.Api,
-                invoke.Target));
+                invoke.Target,
+                invoke.Detail));
         }
 
         return operations;

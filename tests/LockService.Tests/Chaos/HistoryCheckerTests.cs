@@ -218,6 +218,22 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C6_a_wait_asked_after_the_fault_marks_the_lock_recovered_only_at_its_grant()
+    {
+        // An orphaned grant (its answer was lost) keeps the lock from everyone for a TTL; a waiter behind it is no
+        // evidence that the lock served while it waited.
+        Fault(at: 0, ended: 1000);
+        GrantedEveryHalfSecond("M", from: 1100, until: 12000);
+
+        Op("w", "acquire", "L", "w:1", token: 8, at: 8000, took: 1500, ttl: 3000, api: "handle", kind: "acquire-timeout-or-cancel");
+        Op("b", "acquire", "L", "b:1", token: null, at: 9400, took: 5, ttl: 3000, outcome: "fail");
+
+        var report = Check(Final(("L", 8), ("M", 11600)));
+
+        Assert.Equal(1, report.C6);
+    }
+
+    [Fact]
     public void C7_a_handle_that_stopped_believing_before_the_next_grant_passes()
     {
         Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
@@ -306,10 +322,10 @@ public sealed class HistoryCheckerTests
     private static FinalState Final(params (string Lock, long Token)[] stored) =>
         new(stored.ToDictionary(s => s.Lock, s => s.Token), [], new Dictionary<string, long>());
 
-    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok", string? detail = null, string? api = null)
+    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok", string? detail = null, string? api = null, string? kind = null)
     {
         var id = ++_ids;
-        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token, Api = api });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token, Api = api, Detail = kind });
         _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms, Detail = detail });
     }
 
