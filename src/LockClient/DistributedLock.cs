@@ -85,6 +85,9 @@ public sealed partial class DistributedLock
     {
         var grain = _provider.Grain(Name);
         var owner = _provider.NextOwner(_options);
+        // One lease id per acquisition attempt, used for every retry, refresh, release and abandon of it: a retry after
+        // a lost answer finds the grant it may have produced, and nothing else can.
+        var leaseId = LeaseIds.New();
         var claim = _options.Owner is null ? null : FixedOwnerClaims.Take(Name, owner);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout > TimeSpan.Zero && timeout < LongestTimer)
@@ -96,7 +99,7 @@ public sealed partial class DistributedLock
 
         try
         {
-            var handle = await AcquireAsOwnerAsync(grain, owner, timeout, claim, deadline.Token).ConfigureAwait(false);
+            var handle = await AcquireAsLeaseAsync(grain, owner, leaseId, timeout, claim, deadline.Token).ConfigureAwait(false);
             if (handle is null)
             {
                 claim?.Dispose();
@@ -108,23 +111,23 @@ public sealed partial class DistributedLock
         {
             // A call was in flight and may have been granted: withdraw it, without waiting long for a cluster that
             // may not be answering.
-            await Task.WhenAny(WithdrawAsync(grain, owner, claim), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
+            await Task.WhenAny(WithdrawAsync(grain, leaseId, claim), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return null;
         }
         catch
         {
-            await WithdrawAsync(grain, owner, claim).ConfigureAwait(false);
+            await WithdrawAsync(grain, leaseId, claim).ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>
     /// The acquisition proper. <c>uncertainSince</c> is when the earliest call that could have produced the current
-    /// grant was sent: a call whose outcome is unknown may have been granted, and a retry as the same owner then
+    /// grant was sent: a call whose outcome is unknown may have been granted, and a retry with the same lease id then
     /// finds that grant with its lease already running.
     /// </summary>
-    private async Task<LockHandle?> AcquireAsOwnerAsync(ILockGrain grain, string owner, TimeSpan timeout, FixedOwnerClaims.Claim? claim, CancellationToken cancellationToken)
+    private async Task<LockHandle?> AcquireAsLeaseAsync(ILockGrain grain, string owner, string leaseId, TimeSpan timeout, FixedOwnerClaims.Claim? claim, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var uncertainSince = started;
@@ -133,13 +136,13 @@ public sealed partial class DistributedLock
             () =>
             {
                 attempts++;
-                return grain.TryAcquire(owner, _options.Ttl);
+                return grain.TryAcquire(owner, leaseId, _options.Ttl);
             },
             _provider.ClientOptions.RetryBudget,
             cancellationToken).ConfigureAwait(false);
         if (result.Acquired)
         {
-            var handle = await LockHandle.StartAsync(grain, result, owner, _options, uncertainSince, retried: attempts > 1, claim, _provider, cancellationToken).ConfigureAwait(false);
+            var handle = await LockHandle.StartAsync(grain, result, owner, leaseId, _options, uncertainSince, retried: attempts > 1, claim, _provider, cancellationToken).ConfigureAwait(false);
             if (handle is not null)
             {
                 return handle;
@@ -167,11 +170,11 @@ public sealed partial class DistributedLock
             try
             {
                 var chunk = remaining < WaitCallLength ? remaining : WaitCallLength;
-                result = await grain.Acquire(owner, _options.Ttl, chunk, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+                result = await grain.Acquire(owner, leaseId, _options.Ttl, chunk, cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
             {
-                // The wait call failed (failover, time-out): ask again as the same owner, which finds a grant that landed.
+                // The wait call failed (failover, time-out): ask again with the same lease id, which finds a grant that landed.
                 LogWaitRetry(_provider.Logger, exception, Name);
                 retried = true;
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
@@ -180,7 +183,7 @@ public sealed partial class DistributedLock
 
             if (result.Acquired)
             {
-                var handle = await LockHandle.StartAsync(grain, result, owner, _options, uncertain.Value, retried, claim, _provider, cancellationToken).ConfigureAwait(false);
+                var handle = await LockHandle.StartAsync(grain, result, owner, leaseId, _options, uncertain.Value, retried, claim, _provider, cancellationToken).ConfigureAwait(false);
                 if (handle is not null)
                 {
                     return handle;
@@ -193,21 +196,21 @@ public sealed partial class DistributedLock
             uncertain = null;
         }
 
-        // Gave up: make sure no grant to this owner lingers in the queue or in the lock.
-        await WithdrawAsync(grain, owner, claim: null).ConfigureAwait(false);
+        // Gave up: make sure no grant to this attempt lingers in the queue or in the lock.
+        await WithdrawAsync(grain, leaseId, claim: null).ConfigureAwait(false);
         return null;
     }
 
     /// <summary>
-    /// Withdraws whatever this owner may have been granted or queued for. Bounded by the lease length: a grant that
+    /// Withdraws whatever the attempt with <paramref name="leaseId"/> may have been granted or queued for. Bounded by the lease length: a grant that
     /// could not be withdrawn ends by itself within its TTL, so retrying longer achieves nothing.
     /// </summary>
-    private async Task WithdrawAsync(ILockGrain grain, string owner, FixedOwnerClaims.Claim? claim)
+    private async Task WithdrawAsync(ILockGrain grain, string leaseId, FixedOwnerClaims.Claim? claim)
     {
         try
         {
             var budget = _provider.ClientOptions.RetryBudget < _options.Ttl ? _provider.ClientOptions.RetryBudget : _options.Ttl;
-            await UnknownOutcome.RetryAsync(() => grain.Abandon(owner), budget).ConfigureAwait(false);
+            await UnknownOutcome.RetryAsync(() => grain.AbandonLease(leaseId), budget).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -220,7 +223,7 @@ public sealed partial class DistributedLock
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Lock '{LockName}': wait call failed; asking again as the same owner.")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Lock '{LockName}': wait call failed; asking again with the same lease id.")]
     private static partial void LogWaitRetry(ILogger logger, Exception exception, string lockName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': could not withdraw an abandoned acquisition; any grant to it expires with its lease.")]
