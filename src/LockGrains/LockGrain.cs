@@ -254,7 +254,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             var reason = exception is InconsistentStateException ? "a storage conflict (another activation wrote first)" : "a storage failure";
             throw new LockStorageException(
                 $"Lock '{Name}': the {operation} was not made durable because of {reason}: {exception.GetType().Name}: {exception.Message}. " +
-                "The call failed closed; nothing was granted or changed by it. Retry with the same owner.");
+                "The call failed closed; nothing was granted or changed by it. Retry with the same lease id (or owner).");
         }
         finally
         {
