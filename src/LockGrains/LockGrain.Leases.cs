@@ -121,7 +121,8 @@ public sealed partial class LockGrain
 
     /// <summary>
     /// The queue key of a lease waiter. It starts with NUL, which no owner may contain, so it never meets an
-    /// owner-keyed waiter; it holds the hash, not the id, like everything else the grain keeps.
+    /// owner-keyed waiter; it holds the hash, not the id, like everything else the grain keeps (so the queue's ordinary
+    /// string lookup is fine: how long it takes tells at most something about a hash, which does not give the id).
     /// </summary>
     private static string LeaseWaitKey(string leaseIdHash) => "\0" + leaseIdHash;
 
