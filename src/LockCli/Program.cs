@@ -7,6 +7,7 @@ var root = new RootCommand("lockctl: run commands under distributed locks of the
     RunCommand.Create(),
     AdminCommands.Status(),
     AdminCommands.Acquire(),
+    AdminCommands.Refresh(),
     AdminCommands.Release(),
 };
 GlobalOptions.AddTo(root);

@@ -85,6 +85,9 @@ public sealed partial class DistributedLock
     {
         var grain = _provider.Grain(Name);
         var owner = _provider.NextOwner(_options);
+        // One lease id per acquisition attempt, used for every retry, refresh, release and abandon of it: a retry after
+        // a lost answer finds the grant it may have produced, and nothing else can.
+        var leaseId = LeaseIds.New();
         var claim = _options.Owner is null ? null : FixedOwnerClaims.Take(Name, owner);
         var calls = new CallsInFlight();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -98,29 +101,29 @@ public sealed partial class DistributedLock
         try
         {
             // Null only after the claim was released or handed to a withdrawal.
-            return await AcquireAsOwnerAsync(grain, owner, timeout, claim, calls, deadline.Token).ConfigureAwait(false);
+            return await AcquireAsLeaseAsync(grain, owner, leaseId, timeout, claim, calls, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             // A call was in flight and may have been granted: withdraw it, without waiting long for a cluster that
             // may not be answering.
-            await Task.WhenAny(WithdrawAsync(grain, owner, claim, calls), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
+            await Task.WhenAny(WithdrawAsync(grain, leaseId, claim, calls), Task.Delay(AnswerAllowance)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return null;
         }
         catch
         {
-            await WithdrawAsync(grain, owner, claim, calls).ConfigureAwait(false);
+            await WithdrawAsync(grain, leaseId, claim, calls).ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>
     /// The acquisition proper. <c>uncertainSince</c> is when the earliest call that could have produced the current
-    /// grant was sent: a call whose outcome is unknown may have been granted, and a retry as the same owner then
+    /// grant was sent: a call whose outcome is unknown may have been granted, and a retry with the same lease id then
     /// finds that grant with its lease already running.
     /// </summary>
-    private async Task<LockHandle?> AcquireAsOwnerAsync(ILockGrain grain, string owner, TimeSpan timeout, FixedOwnerClaims.Claim? claim, CallsInFlight calls, CancellationToken cancellationToken)
+    private async Task<LockHandle?> AcquireAsLeaseAsync(ILockGrain grain, string owner, string leaseId, TimeSpan timeout, FixedOwnerClaims.Claim? claim, CallsInFlight calls, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var uncertainSince = started;
@@ -129,13 +132,13 @@ public sealed partial class DistributedLock
             () =>
             {
                 attempts++;
-                return calls.Track(grain.TryAcquire(owner, _options.Ttl));
+                return calls.Track(grain.TryAcquire(owner, leaseId, _options.Ttl));
             },
             _provider.ClientOptions.RetryBudget,
             cancellationToken).ConfigureAwait(false);
         if (result.Acquired)
         {
-            var handle = await LockHandle.StartAsync(grain, result, owner, _options, uncertainSince, retried: attempts > 1, claim, _provider, cancellationToken).ConfigureAwait(false);
+            var handle = await LockHandle.StartAsync(grain, result, owner, leaseId, _options, uncertainSince, retried: attempts > 1, claim, _provider, cancellationToken).ConfigureAwait(false);
             if (handle is not null)
             {
                 return handle;
@@ -164,11 +167,11 @@ public sealed partial class DistributedLock
             try
             {
                 var chunk = remaining < WaitCallLength ? remaining : WaitCallLength;
-                result = await calls.Track(grain.Acquire(owner, _options.Ttl, chunk, cancellationToken)).WaitAsync(cancellationToken).ConfigureAwait(false);
+                result = await calls.Track(grain.Acquire(owner, leaseId, _options.Ttl, chunk, cancellationToken)).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
             {
-                // The wait call failed (failover, time-out): ask again as the same owner, which finds a grant that landed.
+                // The wait call failed (failover, time-out): ask again with the same lease id, which finds a grant that landed.
                 LogWaitRetry(_provider.Logger, exception, Name);
                 retried = true;
                 await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
@@ -177,7 +180,7 @@ public sealed partial class DistributedLock
 
             if (result.Acquired)
             {
-                var handle = await LockHandle.StartAsync(grain, result, owner, _options, uncertain.Value, retried, claim, _provider, cancellationToken).ConfigureAwait(false);
+                var handle = await LockHandle.StartAsync(grain, result, owner, leaseId, _options, uncertain.Value, retried, claim, _provider, cancellationToken).ConfigureAwait(false);
                 if (handle is not null)
                 {
                     return handle;
@@ -190,30 +193,30 @@ public sealed partial class DistributedLock
             uncertain = null;
         }
 
-        // Gave up: make sure no grant to this owner lingers in the queue or in the lock.
-        await WithdrawAsync(grain, owner, claim, calls).ConfigureAwait(false);
+        // Gave up: make sure no grant to this attempt lingers in the queue or in the lock.
+        await WithdrawAsync(grain, leaseId, claim, calls).ConfigureAwait(false);
         return null;
     }
 
     /// <summary>
-    /// Withdraws whatever this owner may have been granted or queued for, and releases <paramref name="claim"/> when
+    /// Withdraws whatever the attempt with <paramref name="leaseId"/> may have been granted or queued for, and releases <paramref name="claim"/> when
     /// done. Returns after the first withdrawal; when calls of the attempt were open as it was sent, a second one
     /// follows in the background once they have answered (see <see cref="CallsInFlight"/>), and the claim is held until then so a
-    /// new acquisition by the same fixed owner cannot be the one withdrawn.
+    /// new acquisition by the same fixed owner cannot start meanwhile.
     /// </summary>
-    private async Task WithdrawAsync(ILockGrain grain, string owner, FixedOwnerClaims.Claim? claim, CallsInFlight calls)
+    private async Task WithdrawAsync(ILockGrain grain, string leaseId, FixedOwnerClaims.Claim? claim, CallsInFlight calls)
     {
         // Taken before the withdrawal is sent: any of these may reach the lock after it, even if it answers first.
         var open = calls.Open();
         try
         {
-            await AbandonAsync(grain, owner).ConfigureAwait(false);
+            await AbandonAsync(grain, leaseId).ConfigureAwait(false);
         }
         finally
         {
             if (open.Length > 0)
             {
-                _ = WithdrawOnceAnsweredAsync(grain, owner, claim, open);
+                _ = WithdrawOnceAnsweredAsync(grain, leaseId, claim, open);
             }
             else
             {
@@ -222,14 +225,14 @@ public sealed partial class DistributedLock
         }
     }
 
-    private async Task WithdrawOnceAnsweredAsync(ILockGrain grain, string owner, FixedOwnerClaims.Claim? claim, Task[] open)
+    private async Task WithdrawOnceAnsweredAsync(ILockGrain grain, string leaseId, FixedOwnerClaims.Claim? claim, Task[] open)
     {
         try
         {
             // Past the lease length a late grant has run out by itself, so waiting longer achieves nothing.
             var longest = _provider.ClientOptions.ResponseTimeout + WaitCallLength;
             await Task.WhenAny(CallsInFlight.SettledAsync(open), Task.Delay(longest < _options.Ttl ? longest : _options.Ttl)).ConfigureAwait(false);
-            await AbandonAsync(grain, owner).ConfigureAwait(false);
+            await AbandonAsync(grain, leaseId).ConfigureAwait(false);
         }
         finally
         {
@@ -241,12 +244,12 @@ public sealed partial class DistributedLock
     /// One withdrawal (Abandon, retried). Bounded by the lease length: a grant that could not be withdrawn ends by
     /// itself within its TTL, so retrying longer achieves nothing.
     /// </summary>
-    private async Task AbandonAsync(ILockGrain grain, string owner)
+    private async Task AbandonAsync(ILockGrain grain, string leaseId)
     {
         try
         {
             var budget = _provider.ClientOptions.RetryBudget < _options.Ttl ? _provider.ClientOptions.RetryBudget : _options.Ttl;
-            await UnknownOutcome.RetryAsync(() => grain.Abandon(owner), budget).ConfigureAwait(false);
+            await UnknownOutcome.RetryAsync(() => grain.AbandonLease(leaseId), budget).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -255,7 +258,7 @@ public sealed partial class DistributedLock
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Lock '{LockName}': wait call failed; asking again as the same owner.")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Lock '{LockName}': wait call failed; asking again with the same lease id.")]
     private static partial void LogWaitRetry(ILogger logger, Exception exception, string lockName);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': could not withdraw an abandoned acquisition; any grant to it expires with its lease.")]

@@ -3,9 +3,9 @@ using System.Collections.Concurrent;
 namespace LockService.Client;
 
 /// <summary>
-/// Which locks this process is acquiring or holding under a fixed <see cref="LockOptions.Owner"/>. The lock grain
-/// treats a second acquisition by the same owner as re-entry into the same lease, so two handles would share it and
-/// releasing one would silently end the other's; one claim per lock and owner refuses the second instead.
+/// Which locks this process is acquiring or holding under a fixed <see cref="LockOptions.Owner"/>. Each acquisition has
+/// its own lease id, so the lock would only answer a second one Busy (or queue it behind the first, in this very
+/// process, until the first is disposed); one claim per lock and owner refuses it at once with the reason instead.
 /// </summary>
 internal static class FixedOwnerClaims
 {

@@ -20,6 +20,8 @@ internal sealed partial class LeaseKeeper
 
     private readonly ILockGrain _grain;
     private readonly string _lockName;
+    // The secret that identifies this lease to the lock: never logged, never shown.
+    private readonly string _leaseId;
     private readonly TimeSpan _renewInterval;
     private readonly TimeSpan _safetyMargin;
     private readonly long? _renewUntil;
@@ -34,10 +36,11 @@ internal sealed partial class LeaseKeeper
     private volatile bool _disarmed;
     private volatile string? _lostReason;
 
-    public LeaseKeeper(ILockGrain grain, LockResult grant, string owner, LockOptions options, long grantSentAt, ILogger logger)
+    public LeaseKeeper(ILockGrain grain, LockResult grant, string owner, string leaseId, LockOptions options, long grantSentAt, ILogger logger)
     {
         _grain = grain;
         _lockName = grant.LockName;
+        _leaseId = leaseId;
         Owner = owner;
         FencingToken = grant.FencingToken;
         ExpiresAt = grant.ExpiresAt!.Value;
@@ -114,7 +117,7 @@ internal sealed partial class LeaseKeeper
             var lease = ttl ?? _ttl;
             var sentAt = Stopwatch.GetTimestamp();
             var budget = timeout ?? Remaining - _safetyMargin;
-            var result = await _grain.Refresh(Owner, FencingToken, lease)
+            var result = await _grain.RefreshLease(_leaseId, lease)
                 .WaitAsync(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(1), cancellationToken)
                 .ConfigureAwait(false);
             if (result.Outcome != LockOutcome.Renewed)
@@ -135,6 +138,9 @@ internal sealed partial class LeaseKeeper
             _refreshing.Release();
         }
     }
+
+    /// <summary>Releases the lease by its lease id (idempotent: a repeated release answers <see cref="LockOutcome.AlreadyReleased"/>).</summary>
+    public Task<LockResult> ReleaseAsync() => _grain.ReleaseLease(_leaseId);
 
     public void MarkLost(string reason)
     {

@@ -35,7 +35,7 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
     /// <summary>The lock's name.</summary>
     public string Name { get; }
 
-    /// <summary>The owner this lock was granted to.</summary>
+    /// <summary>The owner label this lock was granted to (the lease itself is identified by a secret lease id, never shown).</summary>
     public string Owner => _keeper.Owner;
 
     /// <summary>The fencing token of this grant: larger than every earlier grant of the same lock.</summary>
@@ -62,10 +62,10 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
     /// the caller withdraws the grant.
     /// </summary>
     internal static async Task<LockHandle?> StartAsync(
-        ILockGrain grain, LockResult grant, string owner, LockOptions options, long sentAt, bool retried,
+        ILockGrain grain, LockResult grant, string owner, string leaseId, LockOptions options, long sentAt, bool retried,
         FixedOwnerClaims.Claim? claim, LockProvider provider, CancellationToken cancellationToken)
     {
-        var keeper = new LeaseKeeper(grain, grant, owner, options, sentAt, provider.Logger);
+        var keeper = new LeaseKeeper(grain, grant, owner, leaseId, options, sentAt, provider.Logger);
         if (retried || keeper.Remaining < options.Ttl - options.EffectiveRenewInterval)
         {
             if (!await keeper.RefreshAsync(ttl: null, cancellationToken, timeout: options.Ttl).ConfigureAwait(false))
@@ -143,7 +143,7 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
             }
 
             var budget = remaining < _provider.ClientOptions.RetryBudget ? remaining : _provider.ClientOptions.RetryBudget;
-            await UnknownOutcome.RetryAsync(() => _grain.Release(Owner, FencingToken), budget).ConfigureAwait(false);
+            await UnknownOutcome.RetryAsync(() => _keeper.ReleaseAsync(), budget).ConfigureAwait(false);
         }
         catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
         {

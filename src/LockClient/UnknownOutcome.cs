@@ -4,8 +4,8 @@ namespace LockService.Client;
 
 /// <summary>
 /// Retries calls whose outcome is unknown: a time-out, a silo that went away mid-call, a storage write that failed
-/// closed. The lock calls are safe to repeat with the same owner (a grant that landed is found again, a release
-/// that landed answers "already released"), which is what makes the retry correct rather than merely hopeful.
+/// closed. The lock calls are safe to repeat with the same lease id (a grant that landed is found again with its token,
+/// a release that landed answers "already released"), which is what makes the retry correct rather than merely hopeful.
 /// </summary>
 internal static class UnknownOutcome
 {

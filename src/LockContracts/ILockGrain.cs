@@ -22,7 +22,11 @@ public interface ILockGrain : IGrainWithStringKey
     /// </summary>
     /// <param name="owner">Identity of the caller; the same owner asking again is treated as a renewal.</param>
     /// <param name="ttl">Lease length, positive and at most the silo's configured maximum (default 24 h).</param>
-    /// <returns><see cref="LockOutcome.Granted"/>, <see cref="LockOutcome.Renewed"/> or <see cref="LockOutcome.Busy"/>.</returns>
+    /// <returns>
+    /// <see cref="LockOutcome.Granted"/> (with <see cref="LockResult.LeaseId"/>, made by the grain), <see cref="LockOutcome.Renewed"/>
+    /// (without it: the grain keeps only its hash) or <see cref="LockOutcome.Busy"/>. A lease granted by lease id is
+    /// never renewed here, whatever its owner label.
+    /// </returns>
     [Alias("TryAcquire")]
     Task<LockResult> TryAcquire(string owner, TimeSpan ttl);
 
@@ -70,6 +74,32 @@ public interface ILockGrain : IGrainWithStringKey
     /// </summary>
     [Alias("ForceRelease")]
     Task<LockResult> ForceRelease();
+
+    /// <summary>
+    /// Like <see cref="TryAcquire(string, TimeSpan)"/> for the lease <paramref name="leaseId"/> (made by the client with
+    /// <see cref="LeaseIds.New"/>): asking again with the same lease id while it is held extends it and keeps its token,
+    /// so a retry after a lost answer never makes a second grant; a different lease id of the same owner is Busy.
+    /// </summary>
+    [Alias("TryAcquireLease")]
+    Task<LockResult> TryAcquire(string owner, string leaseId, TimeSpan ttl);
+
+    /// <summary>Like <see cref="Acquire(string, TimeSpan, TimeSpan, CancellationToken)"/> for the lease <paramref name="leaseId"/>.</summary>
+    [Alias("AcquireLease")]
+    [AlwaysInterleave]
+    [ResponseTimeout("00:35:00")]
+    Task<LockResult> Acquire(string owner, string leaseId, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the valid lease <paramref name="leaseId"/>; <see cref="LockOutcome.NotHolder"/> when it is not the valid lease.</summary>
+    [Alias("RefreshLease")]
+    Task<LockResult> RefreshLease(string leaseId, TimeSpan ttl);
+
+    /// <summary>Releases the lease <paramref name="leaseId"/>; idempotent (<see cref="LockOutcome.AlreadyReleased"/> the second time).</summary>
+    [Alias("ReleaseLease")]
+    Task<LockResult> ReleaseLease(string leaseId);
+
+    /// <summary>Gives up an acquisition attempt of the lease <paramref name="leaseId"/> (leaves the queue, releases a grant whose answer was lost).</summary>
+    [Alias("AbandonLease")]
+    Task<LockResult> AbandonLease(string leaseId);
 
     /// <summary>Reads the lock's current state without writing anything.</summary>
     [Alias("Describe")]

@@ -19,6 +19,13 @@ namespace LockService.Grains;
 /// <para>Only a release by the holder with an empty queue is lazy. A handoff to a waiter is a grant, so it is written
 /// before the waiter hears of it; a forced release, an abandon and a reap stay durable at once, because the lease
 /// they end belongs to someone who might still renew it.</para>
+/// <para>And only the release of a lease granted by lease id (<see cref="LockState.LeaseIdOnly"/>: the handle API,
+/// <c>lockctl run</c>). After a lost release, storage names the released lease until it ends, and whoever can present
+/// what identifies it would find it again. For a lease id that is only its holder, who has let go of it and never
+/// presents it again (every acquisition makes a new one), so everyone, the holder included, is refused until the
+/// lease ends: the delay above and nothing else. An owner name, by contrast, is asked again by whoever reuses it (a
+/// fixed <c>--owner</c>), who would be answered <see cref="LockOutcome.Renewed"/> with the old token instead of a
+/// new grant: safe, but a surprise, so a lease of the owner calls is released durably at once, whatever the delay.</para>
 /// <para>The unwritten release is written when the delay passes (a grain timer, which does not keep the activation
 /// alive), or when the activation deactivates; the reaper reminder is kept while it is unwritten. A failed write is
 /// only logged: storage then names the releaser until its lease ends, which is the delay described above.</para>
@@ -39,7 +46,7 @@ public sealed partial class LockGrain
     private bool _deactivating;
 
     /// <summary>Whether a release by the holder may end the lease in memory first (see the class remarks).</summary>
-    private bool CanReleaseLazily => _options.ReleaseWriteDelay > TimeSpan.Zero && _waiters.Count == 0;
+    private bool CanReleaseLazily => _options.ReleaseWriteDelay > TimeSpan.Zero && _waiters.Count == 0 && Current.LeaseIdOnly;
 
     /// <summary>Ends the current lease in memory now; storage follows within <see cref="LockGrainOptions.ReleaseWriteDelay"/>.</summary>
     private LockState ReleaseLazily(LockState current)

@@ -1,3 +1,4 @@
+using LockService.Leases;
 using Microsoft.Extensions.Logging;
 
 namespace LockService.Grains;
@@ -37,14 +38,24 @@ public sealed partial class LockGrain
         var now = _clock.GetUtcNow();
         var current = Current;
 
-        if (current.IsHeldAt(now) && current.Holder == owner)
+        if (current.IsHeldAt(now) && current.Holder == owner && !current.LeaseIdOnly)
         {
             // A retried wait whose grant already landed: the grant is found again, not leaked.
             return Result(LockOutcome.Granted, current);
         }
 
+        return await WaitInQueueAsync(owner, lease: null, ttl, timeout, current, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the caller under <paramref name="waitKey"/> (joining its earlier place if it has one) and waits for the
+    /// grant, at most <paramref name="timeout"/>. <paramref name="lease"/> is null for an owner-keyed waiter.
+    /// </summary>
+    private async Task<LockResult> WaitInQueueAsync(
+        string waitKey, LeaseWaiter? lease, TimeSpan ttl, TimeSpan timeout, LockState current, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         _waiters.DropDetached(DetachedGrace);
-        if (!_waiters.TryGet(owner, out var waiter))
+        if (!_waiters.TryGet(waitKey, out var waiter))
         {
             if (_waiters.Count >= _options.MaxWaiters)
             {
@@ -52,7 +63,11 @@ public sealed partial class LockGrain
                     $"Lock '{Name}': {_waiters.Count} callers are already waiting, the most this silo allows (LockGrainOptions.MaxWaiters = {_options.MaxWaiters}). Try again later.");
             }
 
-            waiter = _waiters.Enqueue(owner, ttl);
+            waiter = _waiters.Enqueue(waitKey, ttl);
+            if (lease is not null)
+            {
+                _leaseWaiters.Add(waiter, lease);
+            }
         }
 
         waiter.OpenCalls++;
@@ -124,7 +139,7 @@ public sealed partial class LockGrain
 
         var now = _clock.GetUtcNow();
         var current = Current;
-        if (current.Holder == owner)
+        if (current.Holder == owner && !current.LeaseIdOnly)
         {
             // Granted, but the answer never reached the caller, who has given up: hand it on rather than let it idle.
             var after = await EndLeaseAsync(current, now, "abandon");
@@ -140,7 +155,12 @@ public sealed partial class LockGrain
     /// </summary>
     private async Task<LockState> GrantToWaiterAsync(Waiter waiter, LockState current, DateTimeOffset now)
     {
-        var granted = NewGrant(current, waiter.Owner, waiter.Ttl, now);
+        // An owner-keyed waiter gets a lease id made here, as the owner's try would; a lease waiter brought its own.
+        var madeLeaseId = _leaseWaiters.TryGetValue(waiter, out var lease) ? null : LeaseIds.New();
+        var claimant = lease is not null
+            ? new Claimant(lease.Owner, lease.LeaseIdHash, LeaseIdOnly: true)
+            : new Claimant(waiter.Owner, LeaseIdHash.Of(madeLeaseId!), LeaseIdOnly: false);
+        var granted = NewGrant(current, claimant, waiter.Ttl, now);
         waiter.Granting = true;
         try
         {
@@ -155,8 +175,8 @@ public sealed partial class LockGrain
         }
 
         _waiters.Remove(waiter);
-        waiter.Outcome.TrySetResult(Result(LockOutcome.Granted, granted));
-        LogHandedOver(Name, waiter.Owner, granted.FencingToken, _waiters.Count);
+        waiter.Outcome.TrySetResult(Result(LockOutcome.Granted, granted, madeLeaseId));
+        LogHandedOver(Name, claimant.Holder, granted.FencingToken, _waiters.Count);
         await EnsureReaperAsync(waiter.Ttl);
         if (_waiters.Count > 0)
         {

@@ -78,35 +78,51 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
         if (current.IsHeldAt(now))
         {
-            if (current.Holder != owner)
+            if (current.Holder != owner || current.LeaseIdOnly)
             {
-                // A refused try never touches storage.
+                // A refused try never touches storage. A lease granted by lease id is not the owner's to renew: the
+                // owner is only its label.
                 return Result(LockOutcome.Busy, current);
             }
 
+            // Renewed: the grain keeps only the hash of the lease id it made, so the answer cannot carry it.
             return await ExtendAsync(now, ttl);
         }
 
-        if (_waiters.NextListening() is { } next && next.Owner != owner)
+        // The card's call keeps working as written: the grain makes the lease id, for callers that want to release or
+        // refresh by lease id later, while owner and token still match this lease too.
+        var leaseId = LeaseIds.New();
+        return await GrantToCallerAsync(new Claimant(owner, LeaseIdHash.Of(leaseId), LeaseIdOnly: false), waitKey: owner, ttl, now, leaseId);
+    }
+
+    /// <summary>
+    /// Grants the free lock to a caller (a try), unless others queued first. A waiter of the caller's own (same wait
+    /// key) is served by the grant: its place goes and its open wait calls get the same grant.
+    /// </summary>
+    private async Task<LockResult> GrantToCallerAsync(Claimant claimant, string waitKey, TimeSpan ttl, DateTimeOffset now, string? madeLeaseId)
+    {
+        var current = Current;
+        if (_waiters.NextListening() is { } next && next.Owner != waitKey)
         {
             // Free, but others queued first: fairness says the head of the queue gets it, not the caller who tried.
             var handedOver = await GrantToWaiterAsync(next, current, now);
             return Result(LockOutcome.Busy, handedOver);
         }
 
-        var granted = NewGrant(current, owner, ttl, now);
+        var granted = NewGrant(current, claimant, ttl, now);
         await WriteOrFailClosedAsync(granted, "grant");
-        LogGranted(Name, owner, granted.FencingToken, granted.ExpiresAt!.Value);
-        if (_waiters.TryGet(owner, out var ownWait))
+        LogGranted(Name, claimant.Holder, granted.FencingToken, granted.ExpiresAt!.Value);
+        var answer = Result(LockOutcome.Granted, granted, madeLeaseId);
+        if (_waiters.TryGet(waitKey, out var ownWait))
         {
             // The caller also waits in the queue (at its head, or detached): the try served it, so its place goes,
             // and its open wait calls get the same grant.
             _waiters.Remove(ownWait);
-            ownWait.Outcome.TrySetResult(Result(LockOutcome.Granted, granted));
+            ownWait.Outcome.TrySetResult(answer);
         }
 
         await EnsureReaperAsync(ttl);
-        return Result(LockOutcome.Granted, granted);
+        return answer;
     }
 
     public async Task<LockResult> Refresh(string owner, long fencingToken, TimeSpan ttl)
@@ -117,7 +133,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
         // A lapsed lease is not revived, even if nobody took the lock since: the holder could not prove it held
         // the lock in the gap, so it must acquire again and get a new token.
-        if (!current.IsHeldAt(now) || current.Holder != owner || current.FencingToken != fencingToken)
+        if (!current.IsHeldAt(now) || current.LeaseIdOnly || current.Holder != owner || current.FencingToken != fencingToken)
         {
             return Result(LockOutcome.NotHolder, current, now);
         }
@@ -132,7 +148,8 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         var now = _clock.GetUtcNow();
         var current = Current;
 
-        if (current.Holder == owner && current.FencingToken == fencingToken)
+        // A lease granted by lease id answers to its lease id only; owner and token are shown by status to anyone.
+        if (!current.LeaseIdOnly && current.Holder == owner && current.FencingToken == fencingToken)
         {
             // With nobody waiting the release reaches storage lazily; LockGrain.LazyRelease.cs argues why that is safe.
             var after = CanReleaseLazily ? ReleaseLazily(current) : await EndLeaseAsync(current, now, "release");
@@ -140,7 +157,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             return Result(LockOutcome.Released, after);
         }
 
-        if (current.LastHolder == owner && current.FencingToken == fencingToken && current.Holder is null)
+        if (!current.LeaseIdOnly && current.LastHolder == owner && current.FencingToken == fencingToken && current.Holder is null)
         {
             return Result(LockOutcome.AlreadyReleased, current);
         }
@@ -208,11 +225,13 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     }
 
     /// <summary>The next grant: the next token (checked: a wrapped token would be reused), a fresh lease.</summary>
-    private static LockState NewGrant(LockState current, string owner, TimeSpan ttl, DateTimeOffset now)
+    private static LockState NewGrant(LockState current, Claimant claimant, TimeSpan ttl, DateTimeOffset now)
     {
         var granted = current.Copy();
-        granted.Holder = owner;
-        granted.LastHolder = owner;
+        granted.Holder = claimant.Holder;
+        granted.LastHolder = claimant.Holder;
+        granted.LeaseIdHash = claimant.LeaseIdHash;
+        granted.LeaseIdOnly = claimant.LeaseIdOnly;
         granted.FencingToken = checked(current.FencingToken + 1);
         granted.AcquiredAt = now;
         granted.ExpiresAt = now + ttl;
@@ -264,8 +283,8 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         LockArguments.ValidateTtl(ttl, _options.MaxLeaseDuration);
     }
 
-    private LockResult Result(LockOutcome outcome, LockState state) =>
-        new(outcome, Name, state.Holder, state.FencingToken, state.AcquiredAt, state.ExpiresAt);
+    private LockResult Result(LockOutcome outcome, LockState state, string? madeLeaseId = null) =>
+        new(outcome, Name, state.Holder, state.FencingToken, state.AcquiredAt, state.ExpiresAt, madeLeaseId);
 
     // For refusals: report the valid holder, not a stale one whose lease has run out.
     private LockResult Result(LockOutcome outcome, LockState state, DateTimeOffset now) =>

@@ -24,19 +24,28 @@ public sealed class LockGrainOptions
     public TimeSpan ExpiryCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a release by the holder, with nobody waiting, may live only in memory before it is written; the next
-    /// grant writes it anyway. Saves one durable write per acquire+release pair of a busy lock. If the silo dies in
-    /// that window, storage still names the releaser, so the lock is granted again only when that lease ends: a
-    /// delay, never a second holder. Zero (the default) writes every release at once.
+    /// How long a release by the holder of a lease granted by lease id, with nobody waiting, may live only in memory
+    /// before it is written; the next grant writes it anyway. Saves one durable write per acquire+release pair of a
+    /// busy lock. If the silo dies in that window, storage still names the released lease, so the lock is granted again
+    /// only when that lease ends: a delay, never a second holder. Zero writes every release at once. Default 5 seconds.
     /// </summary>
     /// <remarks>
-    /// Off by default: a lost release is visible to its own owner. An owner that reuses its name (a fixed
-    /// <c>--owner</c>, say) and acquires again after a silo died with its release unwritten finds its old lease
-    /// still there and gets <see cref="LockOutcome.Renewed"/> with the old token instead of a new grant. That is safe
-    /// (the same owner, the same token) but surprising, so it is an opt-in for hot locks whose owners are unique per
-    /// acquisition, as the handle API's are. 5 seconds is a good value then.
+    /// <para>On by default since locks have lease ids (issue #13). The safety argument never depended on them and is
+    /// unchanged (LockGrain.LazyRelease.cs; LazyReleaseSiloKillTests kills a silo holding an unwritten release): storage
+    /// lags memory only by releases, never by grants, so a reader of storage sees at worst the releaser still holding
+    /// and refuses everyone until that lease's end, and a release does not change the token, so the next grant from
+    /// any view writes token + 1 against the ETag of the last durable write (a stale view fails closed). Two holders
+    /// cannot overlap and a token cannot go backwards, after a crash or otherwise.</para>
+    /// <para>What kept it opt-in was a surprise, not a hazard: an owner reusing its name after such a crash found its
+    /// released lease again (<see cref="LockService.LockOutcome.Renewed"/>, old token). A lease id is presented only by
+    /// its holder, which never presents it again after releasing, so that cannot happen by accident any more; and the
+    /// delay applies only to leases granted by lease id, so the owner calls (the card's TryAcquire(owner, ttl),
+    /// <c>lockctl acquire</c> with a fixed <c>--owner</c>) still write their releases at once and never see it. What
+    /// a user of the defaults pays is the delay: after a silo crash (not a graceful stop, which writes the release),
+    /// a lock released less than this long before is free again when the released lease would have ended, at most one
+    /// TTL later, as if its holder had crashed instead of releasing.</para>
     /// </remarks>
-    public TimeSpan ReleaseWriteDelay { get; set; } = TimeSpan.Zero;
+    public TimeSpan ReleaseWriteDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long a lock grain may sit idle before Orleans deactivates it and its memory can be reclaimed; its state is

@@ -24,6 +24,23 @@ public sealed class LockState
     [JsonPropertyName("fencingToken")]
     public long FencingToken { get; set; }
 
+    /// <summary>
+    /// The SHA-256 of the lease id of the lease that received <see cref="FencingToken"/> (<c>LeaseIdHash.Of</c>), kept
+    /// after release like <see cref="LastHolder"/> so a repeated release is recognised; never the lease id itself, so a
+    /// database dump cannot be replayed. <see langword="null"/> for rows written before lease ids and for grants to an
+    /// owner-keyed wait call.
+    /// </summary>
+    [JsonPropertyName("leaseIdHash")]
+    public string? LeaseIdHash { get; set; }
+
+    /// <summary>
+    /// The lease was granted to a caller that made its own lease id (the lease-id calls): only that id refreshes,
+    /// releases or abandons it, and the owner is a mere label, so a caller reusing the owner name cannot find it.
+    /// False for grants of the owner calls (and for rows written before lease ids), which owner and token still match.
+    /// </summary>
+    [JsonPropertyName("leaseIdOnly")]
+    public bool LeaseIdOnly { get; set; }
+
     [JsonPropertyName("acquiredAt")]
     public DateTimeOffset? AcquiredAt { get; set; }
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace LockService.Cli.Commands;
 
-/// <summary><c>lockctl status | acquire | release</c>: for operators and for scripts that hold a lock across several commands.</summary>
+/// <summary><c>lockctl status | acquire | refresh | release</c>: for operators and for scripts that hold a lock across several commands.</summary>
 internal static class AdminCommands
 {
     private static readonly Argument<string> Name = new("name") { Description = "The lock's name." };
@@ -14,6 +14,10 @@ internal static class AdminCommands
     private static readonly Option<string?> AcquireOwner = new("--owner") { Description = "Owner identity to acquire as (default: HOST:pid:random, printed after the token)." };
 
     private static readonly Option<string?> ReleaseOwner = new("--owner") { Description = "The owner 'lockctl acquire' printed (or was given); required with --token." };
+
+    private static readonly Option<long?> Token = new("--token") { Description = "The fencing token 'lockctl acquire' printed; with --owner." };
+
+    private static readonly Option<string?> LeaseId = new("--lease-id") { Description = "The lease id 'lockctl acquire' printed on its second line (a secret: it alone identifies your lease)." };
 
     public static Command Status()
     {
@@ -64,7 +68,12 @@ internal static class AdminCommands
             DefaultValueFactory = _ => TimeSpan.Zero,
             CustomParser = DurationOption.Parse("--wait", allowZero: true),
         };
-        var command = new Command("acquire", "Acquire a lock and print 'TOKEN OWNER'; release it later with 'lockctl release NAME --token TOKEN --owner OWNER'.") { Name, ttl, wait, AcquireOwner, Json };
+        var command = new Command(
+            "acquire",
+            "Acquire a lock and print 'TOKEN OWNER', then its lease id on a second line; release it later with 'lockctl release NAME --lease-id LEASE_ID' (or --token TOKEN --owner OWNER).")
+        {
+            Name, ttl, wait, AcquireOwner, Json,
+        };
         command.SetAction(async (parse, _) =>
         {
             var name = ValidName(parse);
@@ -81,8 +90,23 @@ internal static class AdminCommands
                 return ExitCodes.Busy;
             }
 
-            // The owner too: a release must name it, and a generated one is known only from here.
-            Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner) : $"{result.FencingToken.ToString(CultureInfo.InvariantCulture)} {owner}");
+            // The owner too: a release must name it, and a generated one is known only from here. The lease id goes on
+            // a line of its own, so 'read -r TOKEN OWNER' keeps reading the first line as before. It is the caller's
+            // secret, printed only here, and only for a new grant: the lock keeps its hash, so a renewal of this
+            // owner's lease (a fixed --owner acquiring again) cannot tell it a second time.
+            if (parse.GetValue(Json))
+            {
+                Console.WriteLine(ResultJson(result, owner));
+            }
+            else
+            {
+                Console.WriteLine($"{result.FencingToken.ToString(CultureInfo.InvariantCulture)} {owner}");
+                if (result.LeaseId is { } leaseId)
+                {
+                    Console.WriteLine(leaseId);
+                }
+            }
+
             return ExitCodes.Success;
         });
         return command;
@@ -90,35 +114,99 @@ internal static class AdminCommands
 
     public static Command Release()
     {
-        var token = new Option<long?>("--token") { Description = "The fencing token 'lockctl acquire' printed." };
         var force = new Option<bool>("--force") { Description = "Operator break-glass: end the lease whoever holds it. The old holder's next refresh is refused." };
-        var command = new Command("release", "Release a lock acquired with 'lockctl acquire' (--token and --owner), or end any holder's lease (--force).") { Name, token, force, ReleaseOwner, Json };
+        var command = new Command(
+            "release",
+            "Release a lock acquired with 'lockctl acquire' (--lease-id, or --token and --owner), or end any holder's lease (--force).")
+        {
+            Name, LeaseId, Token, force, ReleaseOwner, Json,
+        };
         command.Validators.Add(result =>
         {
-            var hasToken = result.GetResult(token) is not null;
             var forced = result.GetResult(force) is not null;
-            if (hasToken == forced)
+            var ways = (result.GetResult(LeaseId) is not null ? 1 : 0) + (result.GetResult(Token) is not null ? 1 : 0) + (forced ? 1 : 0);
+            if (ways != 1)
             {
-                result.AddError("release needs exactly one of --token N (your own lock) or --force (break-glass).");
+                result.AddError("release needs exactly one of --lease-id L or --token N (your own lock), or --force (break-glass).");
             }
-            else if (hasToken && result.GetResult(ReleaseOwner) is null)
+            else if (!forced)
             {
-                result.AddError("release --token needs --owner: the owner 'lockctl acquire' printed after the token (acquire's default owner is unique to each call).");
+                ValidateLeaseChoice(result);
             }
         });
         command.SetAction(async (parse, _) =>
         {
             var name = ValidName(parse);
             var forced = parse.GetValue(force);
-            var owner = forced ? null : ValidOwner(parse.GetValue(ReleaseOwner)!);
+            var leaseId = ValidLeaseId(parse);
+            var owner = forced || leaseId is not null ? null : ValidOwner(parse.GetValue(ReleaseOwner)!);
             await using var connection = await GlobalOptions.ConnectAsync(parse);
             var grain = connection.Grains.GetGrain<ILockGrain>(name);
-            var result = forced ? await grain.ForceRelease() : await grain.Release(owner!, parse.GetValue(token)!.Value);
+            var result = forced ? await grain.ForceRelease()
+                : leaseId is not null ? await grain.ReleaseLease(leaseId)
+                : await grain.Release(owner!, parse.GetValue(Token)!.Value);
             Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner) : $"lock '{name}': {result.Outcome}");
             return result.Outcome is LockOutcome.Released or LockOutcome.AlreadyReleased ? ExitCodes.Success : 1;
         });
         return command;
     }
+
+    public static Command Refresh()
+    {
+        var ttl = new Option<TimeSpan>("--ttl")
+        {
+            Description = "The new lease length, from now (default 5m).",
+            DefaultValueFactory = _ => TimeSpan.FromMinutes(5),
+            CustomParser = DurationOption.Parse("--ttl"),
+        };
+        var command = new Command(
+            "refresh",
+            "Extend a lease taken with 'lockctl acquire' (--lease-id, or --token and --owner); exits 1 if it is no longer yours (expired, released or taken over).")
+        {
+            Name, LeaseId, Token, ReleaseOwner, ttl, Json,
+        };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(LeaseId) is null) == (result.GetResult(Token) is null))
+            {
+                result.AddError("refresh needs exactly one of --lease-id L or --token N (with --owner).");
+            }
+            else
+            {
+                ValidateLeaseChoice(result);
+            }
+        });
+        command.SetAction(async (parse, _) =>
+        {
+            var name = ValidName(parse);
+            var leaseId = ValidLeaseId(parse);
+            var owner = leaseId is not null ? null : ValidOwner(parse.GetValue(ReleaseOwner)!);
+            var lease = parse.GetValue(ttl);
+            await using var connection = await GlobalOptions.ConnectAsync(parse);
+            var grain = connection.Grains.GetGrain<ILockGrain>(name);
+            var result = leaseId is not null ? await grain.RefreshLease(leaseId, lease) : await grain.Refresh(owner!, parse.GetValue(Token)!.Value, lease);
+            Console.WriteLine(parse.GetValue(Json) ? ResultJson(result, owner)
+                : result.Outcome == LockOutcome.Renewed ? $"lock '{name}': {result.Outcome} until {result.ExpiresAt:u}" : $"lock '{name}': {result.Outcome}");
+            return result.Outcome == LockOutcome.Renewed ? ExitCodes.Success : 1;
+        });
+        return command;
+    }
+
+    /// <summary>--token names a lease together with --owner; --lease-id alone names it, so an owner beside it would only mislead.</summary>
+    private static void ValidateLeaseChoice(System.CommandLine.Parsing.CommandResult result)
+    {
+        if (result.GetResult(Token) is not null && result.GetResult(ReleaseOwner) is null)
+        {
+            result.AddError($"{result.Command.Name} --token needs --owner: the owner 'lockctl acquire' printed after the token (acquire's default owner is unique to each call).");
+        }
+        else if (result.GetResult(LeaseId) is not null && result.GetResult(ReleaseOwner) is not null)
+        {
+            result.AddError($"{result.Command.Name} --lease-id takes no --owner: the lease id alone identifies the lease (the owner is only its label).");
+        }
+    }
+
+    private static string? ValidLeaseId(ParseResult parse) =>
+        parse.GetValue(LeaseId) is { } leaseId ? Cli.Validate(() => { LeaseIds.Validate(leaseId); return leaseId; }) : null;
 
     private static string ValidName(ParseResult parse)
     {
@@ -134,6 +222,7 @@ internal static class AdminCommands
         ["outcome"] = result.Outcome.ToString(),
         ["owner"] = owner,
         ["holder"] = result.Holder,
+        ["leaseId"] = result.LeaseId,
         ["fencingToken"] = result.FencingToken,
         ["acquiredAt"] = result.AcquiredAt,
         ["expiresAt"] = result.ExpiresAt,

@@ -37,11 +37,12 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    /// <summary>What the test's silos start with besides their arguments: the release write delay, when it is lazy.</summary>
-    internal static IReadOnlyDictionary<string, string>? SiloEnvironment(ChaosSettings settings) =>
-        settings.ReleaseWriteDelay == TimeSpan.Zero
-            ? null
-            : new Dictionary<string, string> { ["LOCKSILO_LockGrains__ReleaseWriteDelay"] = settings.ReleaseWriteDelay.ToString("c", CultureInfo.InvariantCulture) };
+    /// <summary>
+    /// What the test's silos start with besides their arguments: the release write delay, always (zero too, since the
+    /// product's default is lazy), so each test runs the release mode it is named for.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> SiloEnvironment(ChaosSettings settings) =>
+        new Dictionary<string, string> { ["LOCKSILO_LockGrains__ReleaseWriteDelay"] = settings.ReleaseWriteDelay.ToString("c", CultureInfo.InvariantCulture) };
 
     public string ClusterId { get; }
 

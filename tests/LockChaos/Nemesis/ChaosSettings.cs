@@ -23,8 +23,9 @@ public sealed record ChaosSettings
     public TimeSpan RecoveryBound => TimeSpan.FromSeconds(5) + Ttl;
 
     /// <summary>
-    /// The silos' <c>LockGrains:ReleaseWriteDelay</c>: zero writes every release at once (the product's default); a
-    /// positive delay makes a release with nobody waiting durable lazily, so a fault can lose it from memory.
+    /// The silos' <c>LockGrains:ReleaseWriteDelay</c>: zero writes every release at once; a positive delay (the
+    /// product's default is 5 s) makes a release by lease id with nobody waiting durable lazily, so a fault can lose it
+    /// from memory.
     /// </summary>
     public TimeSpan ReleaseWriteDelay { get; init; } = TimeSpan.Zero;
 

@@ -148,7 +148,9 @@ public sealed class LockctlTests(ProcessClusterFixture cluster)
         var name = LockNames.Unique("cli-acquire");
         var acquired = await Lockctl.RunAsync(Env, "acquire", name, "--ttl", "2m", "--owner", "script-1");
         Assert.Equal(0, acquired.ExitCode);
-        Assert.Equal("1 script-1", acquired.Stdout.Trim());
+        var printed = acquired.Stdout.Trim().Split('\n');
+        Assert.Equal("1 script-1", printed[0]);
+        LeaseIds.Validate(printed[1]);
         var token = "1";
 
         Assert.Equal(Busy, (await Lockctl.RunAsync(Env, "acquire", name, "--owner", "script-2")).ExitCode);
@@ -170,7 +172,7 @@ public sealed class LockctlTests(ProcessClusterFixture cluster)
         var second = await Lockctl.RunAsync(Env, "acquire", name, "--ttl", "2m");
         Assert.Equal(Busy, second.ExitCode);
 
-        var printed = first.Stdout.Trim().Split(' ', 2);
+        var printed = first.Stdout.Split('\n')[0].Split(' ', 2);
         Assert.Equal(2, printed.Length);
         var (token, owner) = (printed[0], printed[1]);
         Assert.StartsWith($"{Environment.MachineName}:", owner);
@@ -184,6 +186,50 @@ public sealed class LockctlTests(ProcessClusterFixture cluster)
         var released = await Lockctl.RunAsync(Env, "release", name, "--token", token, "--owner", owner);
         Assert.Equal(0, released.ExitCode);
         Assert.Contains("Released", released.Stdout);
+    }
+
+    [Fact]
+    public async Task Acquire_prints_a_lease_id_that_refresh_and_release_accept_and_status_never_shows()
+    {
+        var name = LockNames.Unique("cli-lease-id");
+        var acquired = await Lockctl.RunAsync(Env, "acquire", name, "--ttl", "2m");
+        Assert.Equal(0, acquired.ExitCode);
+        var leaseId = acquired.Stdout.Trim().Split('\n')[1].Trim();
+        LeaseIds.Validate(leaseId);
+        var wrong = LeaseIds.New();
+
+        foreach (var status in new[] { await Lockctl.RunAsync(Env, "status", name), await Lockctl.RunAsync(Env, "status", name, "--json") })
+        {
+            Assert.Equal(0, status.ExitCode);
+            Assert.Contains("fencing", status.Stdout, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(leaseId, status.Stdout);
+        }
+
+        Assert.Equal(1, (await Lockctl.RunAsync(Env, "refresh", name, "--lease-id", wrong)).ExitCode);
+        var refreshed = await Lockctl.RunAsync(Env, "refresh", name, "--lease-id", leaseId, "--ttl", "10m");
+        Assert.Equal(0, refreshed.ExitCode);
+        Assert.Contains("Renewed", refreshed.Stdout);
+        Assert.Equal(1, (await Lockctl.RunAsync(Env, "release", name, "--lease-id", wrong)).ExitCode);
+        Assert.Contains("held by", (await Lockctl.RunAsync(Env, "status", name)).Stdout);
+
+        var released = await Lockctl.RunAsync(Env, "release", name, "--lease-id", leaseId);
+        Assert.Equal(0, released.ExitCode);
+        Assert.Contains("Released", released.Stdout);
+        Assert.Contains("AlreadyReleased", (await Lockctl.RunAsync(Env, "release", name, "--lease-id", leaseId)).Stdout);
+        Assert.Contains("free", (await Lockctl.RunAsync(Env, "status", name)).Stdout);
+    }
+
+    [Fact]
+    public async Task A_bad_lease_id_or_one_given_with_an_owner_is_a_usage_error_naming_the_rule()
+    {
+        var name = LockNames.Unique("cli-lease-bad");
+        var tooShort = await Lockctl.RunAsync(Env, "release", name, "--lease-id", "short");
+        Assert.Equal(Usage, tooShort.ExitCode);
+        Assert.Contains("at least 22 characters", tooShort.Stderr);
+
+        var withOwner = await Lockctl.RunAsync(Env, "refresh", name, "--lease-id", LeaseIds.New(), "--owner", "script-1");
+        Assert.Equal(Usage, withOwner.ExitCode);
+        Assert.Contains("--lease-id takes no --owner", withOwner.Stderr);
     }
 
     [Theory]

@@ -164,6 +164,38 @@ public sealed class HandleHardeningTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_try_whose_answer_was_lost_is_asked_again_with_its_lease_id_and_gets_the_same_grant()
+    {
+        var name = LockNames.Unique("lost-answer");
+        LoseTheFirstTryAcquireAnswer();
+
+        await using var handle = await Locks().CreateLock(name).TryAcquireAsync();
+
+        // The retry found the grant the lost answer carried: one grant, token 1, not Busy against itself.
+        Assert.NotNull(handle);
+        Assert.Equal(2, _hooks.Calls(nameof(ILockGrain.TryAcquire)));
+        Assert.Equal(1, handle.FencingToken);
+        var state = await Grain(name).Describe();
+        Assert.Equal((handle.Owner, 1L), (state.Holder, state.FencingToken));
+    }
+
+    [Fact]
+    public async Task A_handles_lease_answers_to_its_lease_id_only_not_to_its_owner_and_token()
+    {
+        var name = LockNames.Unique("handle-lease-id");
+        var handle = (await Locks().CreateLock(name).TryAcquireAsync())!;
+
+        // Owner and token are shown by status to anyone; they do not release or renew the handle's lease.
+        Assert.Equal(LockOutcome.NotHolder, (await Grain(name).Release(handle.Owner, handle.FencingToken)).Outcome);
+        Assert.Equal(LockOutcome.NotHolder, (await Grain(name).Refresh(handle.Owner, handle.FencingToken, TimeSpan.FromMinutes(1))).Outcome);
+        Assert.True(await handle.ExtendAsync());
+
+        await handle.DisposeAsync();
+        Assert.False((await Grain(name).Describe()).IsHeld);
+        Assert.Equal(1, _hooks.Calls(nameof(ILockGrain.Release)));
+    }
+
+    [Fact]
     public async Task A_refused_try_without_timeout_sends_no_abandon()
     {
         var name = LockNames.Unique("refused-try");

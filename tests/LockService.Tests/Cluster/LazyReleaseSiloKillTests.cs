@@ -37,9 +37,10 @@ public sealed class LazyReleaseSiloKillTests
                          }))
             {
                 var grain = client.Grains.GetGrain<ILockGrain>(name);
-                grant = await grain.TryAcquire("server-1", Ttl);
+                var lease = LeaseIds.New();
+                grant = await grain.TryAcquire("server-1", lease, Ttl);
                 Assert.Equal(LockOutcome.Granted, grant.Outcome);
-                Assert.Equal(LockOutcome.Released, (await grain.Release("server-1", grant.FencingToken)).Outcome);
+                Assert.Equal(LockOutcome.Released, (await grain.ReleaseLease(lease)).Outcome);
                 Assert.False((await grain.Describe()).IsHeld);
             }
 
@@ -62,7 +63,7 @@ public sealed class LazyReleaseSiloKillTests
         var refusals = 0;
         while (true)
         {
-            var attempt = await again.TryAcquire("server-2", Ttl);
+            var attempt = await again.TryAcquire("server-2", LeaseIds.New(), Ttl);
             if (attempt.Outcome == LockOutcome.Granted)
             {
                 Assert.True(attempt.AcquiredAt >= grant.ExpiresAt,

@@ -32,9 +32,10 @@ public sealed class DeferredReleaseSlotTests
             foreach (var other in Enumerable.Range(0, DeferredReleaseWrites.MaxConcurrent).Select(i => LockNames.Unique($"slot-holder-{i}")))
             {
                 var otherLock = cluster.Client.GetGrain<ILockGrain>(other);
-                var grant = await otherLock.TryAcquire("server-1", Ttl);
+                var lease = LeaseIds.New();
+                await otherLock.TryAcquire("server-1", lease, Ttl);
                 heldSlots.Add(FaultInjectingGrainStorage.HoldWrites(other));
-                await otherLock.Release("server-1", grant.FencingToken);
+                await otherLock.ReleaseLease(lease);
             }
 
             // Every slot is taken by a release write that storage holds open.
@@ -42,11 +43,14 @@ public sealed class DeferredReleaseSlotTests
 
             var name = LockNames.Unique("pending-release");
             var grain = cluster.Client.GetGrain<ILockGrain>(name);
-            var first = await grain.TryAcquire("server-1", Ttl);
-            Assert.Equal(LockOutcome.Released, (await grain.Release("server-1", first.FencingToken)).Outcome);
+            var firstLease = LeaseIds.New();
+            var first = await grain.TryAcquire("server-1", firstLease, Ttl);
+            Assert.Equal(LockOutcome.Released, (await grain.ReleaseLease(firstLease)).Outcome);
             var quiet = LockNames.Unique("pending-release-quiet");
             var quietLock = cluster.Client.GetGrain<ILockGrain>(quiet);
-            await quietLock.Release("server-1", (await quietLock.TryAcquire("server-1", Ttl)).FencingToken);
+            var quietLease = LeaseIds.New();
+            await quietLock.TryAcquire("server-1", quietLease, Ttl);
+            await quietLock.ReleaseLease(quietLease);
 
             // Its release write falls due within a delay and finds no slot free; for many delays after that, every
             // call must still be answered (a generous deadline each, for a loaded machine) while the slots stay taken.
@@ -57,7 +61,7 @@ public sealed class DeferredReleaseSlotTests
                 Assert.False(description.IsHeld);
             }
 
-            var next = await grain.TryAcquire("server-2", Ttl).WaitAsync(TimeSpan.FromSeconds(30));
+            var next = await grain.TryAcquire("server-2", LeaseIds.New(), Ttl).WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(LockOutcome.Granted, next.Outcome);
             Assert.Equal(first.FencingToken + 1, next.FencingToken);
             Assert.All(heldSlots, h => Assert.Equal(1, h.Count));

@@ -9,9 +9,10 @@ using Orleans.TestingHost;
 namespace LockService.Tests.Grains;
 
 /// <summary>
-/// A release with nobody waiting is made durable lazily (LockGrain.LazyRelease.cs). These tests pin what that means on
-/// PostgreSQL: memory is ahead of storage only by that release, the next write carries it, and it is written after the
-/// delay or at deactivation. The silo-kill case is <see cref="Cluster.LazyReleaseSiloKillTests"/>.
+/// A release of a lease granted by lease id, with nobody waiting, is made durable lazily (LockGrain.LazyRelease.cs).
+/// These tests pin what that means on PostgreSQL: memory is ahead of storage only by that release, the next write
+/// carries it, and it is written after the delay or at deactivation; a lease of the owner calls is released at once.
+/// The silo-kill case is <see cref="Cluster.LazyReleaseSiloKillTests"/>.
 /// </summary>
 public sealed class LazyReleaseTests
 {
@@ -23,20 +24,21 @@ public sealed class LazyReleaseTests
         await using var cluster = await StartAsync(TimeSpan.FromMinutes(1));
         var name = LockNames.Unique("lazy");
         var grain = cluster.Grains.GetGrain<ILockGrain>(name);
-        var first = await grain.TryAcquire("server-1", Ttl);
+        var lease = LeaseIds.New();
+        var first = await grain.TryAcquire("server-1", lease, Ttl);
         var written = await ReadStoredAsync(cluster, name);
 
-        Assert.Equal(LockOutcome.Released, (await grain.Release("server-1", first.FencingToken)).Outcome);
+        Assert.Equal(LockOutcome.Released, (await grain.ReleaseLease(lease)).Outcome);
         Assert.False((await grain.Describe()).IsHeld);
-        Assert.Equal(LockOutcome.NotHolder, (await grain.Refresh("server-1", first.FencingToken, Ttl)).Outcome);
-        Assert.Equal(LockOutcome.AlreadyReleased, (await grain.Release("server-1", first.FencingToken)).Outcome);
+        Assert.Equal(LockOutcome.NotHolder, (await grain.RefreshLease(lease, Ttl)).Outcome);
+        Assert.Equal(LockOutcome.AlreadyReleased, (await grain.ReleaseLease(lease)).Outcome);
 
         // Storage still names the releaser: the release lives in the activation's memory only.
         var stored = await ReadStoredAsync(cluster, name);
         Assert.Equal(written.ETag, stored.ETag);
         Assert.Equal(("server-1", first.FencingToken), (stored.State.Holder, stored.State.FencingToken));
 
-        var second = await grain.TryAcquire("server-2", Ttl);
+        var second = await grain.TryAcquire("server-2", LeaseIds.New(), Ttl);
         Assert.Equal(LockOutcome.Granted, second.Outcome);
         Assert.Equal(first.FencingToken + 1, second.FencingToken);
         stored = await ReadStoredAsync(cluster, name);
@@ -49,8 +51,9 @@ public sealed class LazyReleaseTests
         await using var cluster = await StartAsync(TimeSpan.FromMilliseconds(200));
         var name = LockNames.Unique("lazy-timer");
         var grain = cluster.Grains.GetGrain<ILockGrain>(name);
-        var grant = await grain.TryAcquire("server-1", Ttl);
-        await grain.Release("server-1", grant.FencingToken);
+        var lease = LeaseIds.New();
+        var grant = await grain.TryAcquire("server-1", lease, Ttl);
+        await grain.ReleaseLease(lease);
 
         var stored = await Eventually.ReturnsAsync(() => ReadStoredAsync(cluster, name), s => s.State.Holder is null, "the release to be written", TimeSpan.FromSeconds(30));
         Assert.Equal(grant.FencingToken, stored.State.FencingToken);
@@ -63,8 +66,9 @@ public sealed class LazyReleaseTests
         await using var cluster = await StartAsync(TimeSpan.FromMinutes(1));
         var name = LockNames.Unique("lazy-deactivate");
         var grain = cluster.Grains.GetGrain<ILockGrain>(name);
-        var grant = await grain.TryAcquire("server-1", Ttl);
-        await grain.Release("server-1", grant.FencingToken);
+        var lease = LeaseIds.New();
+        var grant = await grain.TryAcquire("server-1", lease, Ttl);
+        await grain.ReleaseLease(lease);
 
         await grain.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
         var stored = await Eventually.ReturnsAsync(() => ReadStoredAsync(cluster, name), s => s.State.Holder is null, "the release to be written on deactivation");
@@ -82,11 +86,12 @@ public sealed class LazyReleaseTests
         await using var cluster = await StartAsync(TimeSpan.FromMinutes(1));
         var name = LockNames.Unique("lazy-handoff");
         var grain = cluster.Grains.GetGrain<ILockGrain>(name);
-        var grant = await grain.TryAcquire("server-1", Ttl);
-        var waiting = grain.Acquire("server-2", Ttl, TimeSpan.FromSeconds(30));
+        var lease = LeaseIds.New();
+        var grant = await grain.TryAcquire("server-1", lease, Ttl);
+        var waiting = grain.Acquire("server-2", LeaseIds.New(), Ttl, TimeSpan.FromSeconds(30));
         await Eventually.ReturnsAsync(() => grain.Describe(), d => d.WaitingCount == 1, "the waiter to queue");
 
-        await grain.Release("server-1", grant.FencingToken);
+        await grain.ReleaseLease(lease);
         var handedOver = await waiting;
         Assert.Equal(LockOutcome.Granted, handedOver.Outcome);
         Assert.Equal(grant.FencingToken + 1, handedOver.FencingToken);
@@ -100,12 +105,37 @@ public sealed class LazyReleaseTests
         await using var cluster = await StartAsync(TimeSpan.Zero);
         var name = LockNames.Unique("eager");
         var grain = cluster.Grains.GetGrain<ILockGrain>(name);
-        var grant = await grain.TryAcquire("server-1", Ttl);
-        await grain.Release("server-1", grant.FencingToken);
+        var lease = LeaseIds.New();
+        var grant = await grain.TryAcquire("server-1", lease, Ttl);
+        await grain.ReleaseLease(lease);
 
         var stored = await ReadStoredAsync(cluster, name);
         Assert.Null(stored.State.Holder);
         Assert.Equal(grant.FencingToken, stored.State.FencingToken);
+    }
+
+    [Fact]
+    public async Task A_lease_of_the_owner_calls_is_released_at_once_whatever_the_delay()
+    {
+        // An owner reusing its name after a crash would find a lazily released lease again (Renewed, old token).
+        await using var cluster = await StartAsync(TimeSpan.FromMinutes(1));
+        var name = LockNames.Unique("owner-eager");
+        var grain = cluster.Grains.GetGrain<ILockGrain>(name);
+        var byOwner = await grain.TryAcquire("server-1", Ttl);
+        Assert.Equal(LockOutcome.Released, (await grain.Release("server-1", byOwner.FencingToken)).Outcome);
+        Assert.Null((await ReadStoredAsync(cluster, name)).State.Holder);
+
+        // Also when it is released by the lease id the grain made for it.
+        var again = await grain.TryAcquire("server-1", Ttl);
+        Assert.Equal(LockOutcome.Released, (await grain.ReleaseLease(again.LeaseId!)).Outcome);
+        var stored = await ReadStoredAsync(cluster, name);
+        Assert.Equal(((string?)null, again.FencingToken), (stored.State.Holder, stored.State.FencingToken));
+    }
+
+    [Fact]
+    public void Lazy_release_is_the_silos_default()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), new LockGrainOptions().ReleaseWriteDelay);
     }
 
     private static async Task<PostgresTestCluster> StartAsync(TimeSpan releaseWriteDelay)

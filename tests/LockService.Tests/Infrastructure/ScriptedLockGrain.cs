@@ -2,7 +2,9 @@ namespace LockService.Tests.Infrastructure;
 
 /// <summary>
 /// What a test does to the lock calls a client sends, client-side: each hook receives the real call (not yet sent)
-/// and decides when to send it and what the client sees. Counts every call by method name.
+/// and decides when to send it and what the client sees. Counts every call by method name. The owner form and the
+/// lease-id form of a call share one hook and one count (under the owner form's name): a test scripts what happens to
+/// "the refresh", whichever form the client sends.
 /// </summary>
 public sealed class LockCallHooks
 {
@@ -43,6 +45,20 @@ public sealed class ScriptedLockGrain(ILockGrain inner, LockCallHooks hooks) : I
         hooks.Run(nameof(Acquire), hooks.Acquire, () => inner.Acquire(owner, ttl, timeout, cancellationToken));
 
     public Task<LockResult> Abandon(string owner) => hooks.Run(nameof(Abandon), hooks.Abandon, () => inner.Abandon(owner));
+
+    public Task<LockResult> TryAcquire(string owner, string leaseId, TimeSpan ttl) =>
+        hooks.Run(nameof(TryAcquire), hooks.TryAcquire, () => inner.TryAcquire(owner, leaseId, ttl));
+
+    public Task<LockResult> Acquire(string owner, string leaseId, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        hooks.Run(nameof(Acquire), hooks.Acquire, () => inner.Acquire(owner, leaseId, ttl, timeout, cancellationToken));
+
+    public Task<LockResult> RefreshLease(string leaseId, TimeSpan ttl) =>
+        hooks.Run(nameof(Refresh), hooks.Refresh, () => inner.RefreshLease(leaseId, ttl));
+
+    public Task<LockResult> ReleaseLease(string leaseId) =>
+        hooks.Run(nameof(Release), hooks.Release, () => inner.ReleaseLease(leaseId));
+
+    public Task<LockResult> AbandonLease(string leaseId) => hooks.Run(nameof(Abandon), null, () => inner.AbandonLease(leaseId));
 
     public Task<LockResult> ForceRelease() => inner.ForceRelease();
 
