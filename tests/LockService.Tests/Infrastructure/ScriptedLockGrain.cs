@@ -58,7 +58,7 @@ public sealed class ScriptedLockGrain(ILockGrain inner, LockCallHooks hooks) : I
     public Task<LockResult> ReleaseLease(string leaseId) =>
         hooks.Run(nameof(Release), hooks.Release, () => inner.ReleaseLease(leaseId));
 
-    public Task<LockResult> AbandonLease(string leaseId) => hooks.Run(nameof(Abandon), null, () => inner.AbandonLease(leaseId));
+    public Task<LockResult> AbandonLease(string leaseId) => hooks.Run(nameof(Abandon), hooks.Abandon, () => inner.AbandonLease(leaseId));
 
     public Task<LockResult> ForceRelease() => inner.ForceRelease();
 
