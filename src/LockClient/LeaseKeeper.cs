@@ -18,7 +18,7 @@ internal sealed partial class LeaseKeeper
 {
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(30);
 
-    private readonly ILockGrain _grain;
+    private readonly ILeaseRenewer _renewer;
     private readonly string _lockName;
     private readonly TimeSpan _renewInterval;
     private readonly TimeSpan _safetyMargin;
@@ -35,12 +35,18 @@ internal sealed partial class LeaseKeeper
     private volatile string? _lostReason;
 
     public LeaseKeeper(ILockGrain grain, LockResult grant, string owner, LockOptions options, long grantSentAt, ILogger logger)
+        : this(new LockLeaseRenewer(grain, owner, grant.FencingToken), grant.LockName, owner, grant.FencingToken, grant.ExpiresAt!.Value, options, grantSentAt, logger)
     {
-        _grain = grain;
-        _lockName = grant.LockName;
+    }
+
+    /// <summary>Keeps any lease (a lock's or a semaphore's) that <paramref name="renewer"/> can renew.</summary>
+    public LeaseKeeper(ILeaseRenewer renewer, string name, string owner, long fencingToken, DateTimeOffset expiresAt, LockOptions options, long grantSentAt, ILogger logger)
+    {
+        _renewer = renewer;
+        _lockName = name;
         Owner = owner;
-        FencingToken = grant.FencingToken;
-        ExpiresAt = grant.ExpiresAt!.Value;
+        FencingToken = fencingToken;
+        ExpiresAt = expiresAt;
         _ttl = options.Ttl;
         _renewInterval = options.EffectiveRenewInterval;
         _safetyMargin = options.EffectiveSafetyMargin;
@@ -114,19 +120,19 @@ internal sealed partial class LeaseKeeper
             var lease = ttl ?? _ttl;
             var sentAt = Stopwatch.GetTimestamp();
             var budget = timeout ?? Remaining - _safetyMargin;
-            var result = await _grain.Refresh(Owner, FencingToken, lease)
+            var renewal = await _renewer.RenewAsync(lease)
                 .WaitAsync(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(1), cancellationToken)
                 .ConfigureAwait(false);
-            if (result.Outcome != LockOutcome.Renewed)
+            if (renewal.Refusal is { } refusal)
             {
-                MarkLost($"the lock refused the refresh ({result.Outcome}; holder now {result.Holder ?? "nobody"})");
+                MarkLost(refusal);
                 return false;
             }
 
             _ttl = lease;
             Volatile.Write(ref _lastConfirmedSend, sentAt);
             Volatile.Write(ref _deadline, sentAt + ToTicks(lease));
-            ExpiresAt = result.ExpiresAt!.Value;
+            ExpiresAt = renewal.ExpiresAt;
             ArmLossTimer();
             return !_lost.IsCancellationRequested;
         }
