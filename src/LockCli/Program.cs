@@ -8,6 +8,7 @@ var root = new RootCommand("lockctl: run commands under distributed locks of the
     AdminCommands.Status(),
     AdminCommands.Acquire(),
     AdminCommands.Release(),
+    SemaphoreCommands.Create(),
 };
 GlobalOptions.AddTo(root);
 
