@@ -134,7 +134,8 @@ public abstract class SemaphoreHandleTestCases<TFixture>(TFixture fixture)
             return result;
         };
 
-        var handle = (await Locks.CreateSemaphore(name, 3).TryAcquireAsync())!;
+        var handle = await Locks.CreateSemaphore(name, 3).TryAcquireAsync();
+        Assert.NotNull(handle);
         Assert.Equal(LockOutcome.Granted, landed!.Outcome);
         Assert.Equal((landed.Slot, landed.FencingToken), (handle.Slot, handle.FencingToken));
         var holder = Assert.Single((await Grain(name).Describe()).Holders);
