@@ -9,6 +9,7 @@ var root = new RootCommand("lockctl: run commands under distributed locks of the
     AdminCommands.Acquire(),
     AdminCommands.Refresh(),
     AdminCommands.Release(),
+    SemaphoreCommands.Create(),
 };
 GlobalOptions.AddTo(root);
 

@@ -73,7 +73,7 @@ public sealed partial class DistributedLock
         await AcquireCoreAsync(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
         ?? throw new TimeoutException($"Lock '{Name}' was not acquired within {timeout}.");
 
-    private static void ValidateTimeout(TimeSpan timeout)
+    internal static void ValidateTimeout(TimeSpan timeout)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {

@@ -18,10 +18,8 @@ internal sealed partial class LeaseKeeper
 {
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(30);
 
-    private readonly ILockGrain _grain;
+    private readonly ILeaseRenewer _renewer;
     private readonly string _lockName;
-    // The secret that identifies this lease to the lock: never logged, never shown.
-    private readonly string _leaseId;
     private readonly TimeSpan _renewInterval;
     private readonly TimeSpan _safetyMargin;
     private readonly long? _renewUntil;
@@ -37,13 +35,18 @@ internal sealed partial class LeaseKeeper
     private volatile string? _lostReason;
 
     public LeaseKeeper(ILockGrain grain, LockResult grant, string owner, string leaseId, LockOptions options, long grantSentAt, ILogger logger)
+        : this(new LockLeaseRenewer(grain, leaseId), grant.LockName, owner, grant.FencingToken, grant.ExpiresAt!.Value, options, grantSentAt, logger)
     {
-        _grain = grain;
-        _lockName = grant.LockName;
-        _leaseId = leaseId;
+    }
+
+    /// <summary>Keeps any lease (a lock's or a semaphore's) that <paramref name="renewer"/> can renew.</summary>
+    public LeaseKeeper(ILeaseRenewer renewer, string name, string owner, long fencingToken, DateTimeOffset expiresAt, LockOptions options, long grantSentAt, ILogger logger)
+    {
+        _renewer = renewer;
+        _lockName = name;
         Owner = owner;
-        FencingToken = grant.FencingToken;
-        ExpiresAt = grant.ExpiresAt!.Value;
+        FencingToken = fencingToken;
+        ExpiresAt = expiresAt;
         _ttl = options.Ttl;
         _renewInterval = options.EffectiveRenewInterval;
         _safetyMargin = options.EffectiveSafetyMargin;
@@ -117,19 +120,19 @@ internal sealed partial class LeaseKeeper
             var lease = ttl ?? _ttl;
             var sentAt = Stopwatch.GetTimestamp();
             var budget = timeout ?? Remaining - _safetyMargin;
-            var result = await _grain.RefreshLease(_leaseId, lease)
+            var renewal = await _renewer.RenewAsync(lease)
                 .WaitAsync(budget > TimeSpan.Zero ? budget : TimeSpan.FromMilliseconds(1), cancellationToken)
                 .ConfigureAwait(false);
-            if (result.Outcome != LockOutcome.Renewed)
+            if (renewal.Refusal is { } refusal)
             {
-                MarkLost($"the lock refused the refresh ({result.Outcome}; holder now {result.Holder ?? "nobody"})");
+                MarkLost(refusal);
                 return false;
             }
 
             _ttl = lease;
             Volatile.Write(ref _lastConfirmedSend, sentAt);
             Volatile.Write(ref _deadline, sentAt + ToTicks(lease));
-            ExpiresAt = result.ExpiresAt!.Value;
+            ExpiresAt = renewal.ExpiresAt;
             ArmLossTimer();
             return !_lost.IsCancellationRequested;
         }
@@ -138,9 +141,6 @@ internal sealed partial class LeaseKeeper
             _refreshing.Release();
         }
     }
-
-    /// <summary>Releases the lease by its lease id (idempotent: a repeated release answers <see cref="LockOutcome.AlreadyReleased"/>).</summary>
-    public Task<LockResult> ReleaseAsync() => _grain.ReleaseLease(_leaseId);
 
     public void MarkLost(string reason)
     {

@@ -9,12 +9,15 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
 {
     private readonly ILockGrain _grain;
     private readonly LeaseKeeper _keeper;
+    // The secret that identifies this lease to the lock: never logged, never shown.
+    private readonly string _leaseId;
     private readonly LockProvider _provider;
     private readonly FixedOwnerClaims.Claim? _claim;
     private int _disposed;
 
-    private LockHandle(ILockGrain grain, LeaseKeeper keeper, string name, FixedOwnerClaims.Claim? claim, LockProvider provider)
+    private LockHandle(ILockGrain grain, LeaseKeeper keeper, string leaseId, string name, FixedOwnerClaims.Claim? claim, LockProvider provider)
     {
+        _leaseId = leaseId;
         _grain = grain;
         _keeper = keeper;
         _claim = claim;
@@ -75,7 +78,7 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
         }
 
         keeper.Start();
-        return new LockHandle(grain, keeper, grant.LockName, claim, provider);
+        return new LockHandle(grain, keeper, leaseId, grant.LockName, claim, provider);
     }
 
     /// <summary>
@@ -143,7 +146,7 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
             }
 
             var budget = remaining < _provider.ClientOptions.RetryBudget ? remaining : _provider.ClientOptions.RetryBudget;
-            await UnknownOutcome.RetryAsync(() => _keeper.ReleaseAsync(), budget).ConfigureAwait(false);
+            await UnknownOutcome.RetryAsync(() => _grain.ReleaseLease(_leaseId), budget).ConfigureAwait(false);
         }
         catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
         {

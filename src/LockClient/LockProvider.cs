@@ -32,11 +32,28 @@ public sealed class LockProvider : ILockProvider
         return new DistributedLock(name, options, this);
     }
 
+    /// <inheritdoc />
+    public DistributedSemaphore CreateSemaphore(string name, int maxCount, LockOptions? options = null)
+    {
+        LockArguments.ValidateName(name);
+        // Only the lower bound here: the cap is the silo's setting (LockGrainOptions), which it enforces itself.
+        SemaphoreArguments.ValidateMaxCount(maxCount, cap: int.MaxValue);
+        options ??= new LockOptions();
+        options.Validate();
+        return new DistributedSemaphore(name, maxCount, options, this);
+    }
+
     /// <summary>A test seam: wraps every lock grain reference, so tests can fail or delay chosen calls client-side.</summary>
     internal Func<ILockGrain, ILockGrain>? GrainInterceptor { get; init; }
 
     internal ILockGrain Grain(string name) =>
         GrainInterceptor is { } intercept ? intercept(_grains.GetGrain<ILockGrain>(name)) : _grains.GetGrain<ILockGrain>(name);
+
+    /// <summary>A test seam: wraps every semaphore grain reference, as <see cref="GrainInterceptor"/> does for locks.</summary>
+    internal Func<ISemaphoreGrain, ISemaphoreGrain>? SemaphoreGrainInterceptor { get; init; }
+
+    internal ISemaphoreGrain SemaphoreGrain(string name) =>
+        SemaphoreGrainInterceptor is { } intercept ? intercept(_grains.GetGrain<ISemaphoreGrain>(name)) : _grains.GetGrain<ISemaphoreGrain>(name);
 
     internal LockClientOptions ClientOptions => _options;
 

@@ -11,6 +11,8 @@ internal static class AdminCommands
 
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON." };
 
+    private static readonly Option<bool> Semaphore = new("--semaphore") { Description = "Show only the semaphore NAME (the one 'run NAME --slots N' holds)." };
+
     private static readonly Option<string?> AcquireOwner = new("--owner") { Description = "Owner identity to acquire as (default: HOST:pid:random, printed after the token)." };
 
     private static readonly Option<string?> ReleaseOwner = new("--owner") { Description = "The owner 'lockctl acquire' printed (or was given); required with --token." };
@@ -21,11 +23,21 @@ internal static class AdminCommands
 
     public static Command Status()
     {
-        var command = new Command("status", "Show a lock's holder, fencing token, acquisition and expiry times, and waiting count.") { Name, Json };
+        var command = new Command("status", "Show a lock's holder, fencing token, acquisition and expiry times, and waiting count; and the holders of the semaphore of that name, if there is one.") { Name, Json, Semaphore };
         command.SetAction(async (parse, _) =>
         {
             var name = ValidName(parse);
             await using var connection = await GlobalOptions.ConnectAsync(parse);
+
+            // A lock and a semaphore of one name are two things: show the semaphore when it exists (or when asked).
+            var semaphore = await connection.Grains.GetGrain<ISemaphoreGrain>(name).Describe();
+            if (parse.GetValue(Semaphore))
+            {
+                Console.WriteLine(parse.GetValue(Json) ? JsonSerializer.Serialize(SemaphoreCommands.ToJson(semaphore)) : string.Join(Environment.NewLine, SemaphoreCommands.Describe(semaphore)));
+                return ExitCodes.Success;
+            }
+
+            var shown = SemaphoreCommands.Exists(semaphore) ? semaphore : null;
             var state = await connection.Grains.GetGrain<ILockGrain>(name).Describe();
             if (parse.GetValue(Json))
             {
@@ -38,15 +50,22 @@ internal static class AdminCommands
                     ["acquiredAt"] = state.AcquiredAt,
                     ["expiresAt"] = state.ExpiresAt,
                     ["waiting"] = state.WaitingCount,
+                    ["semaphore"] = shown is null ? null : SemaphoreCommands.ToJson(shown),
                 }));
+                return ExitCodes.Success;
             }
-            else if (state.IsHeld)
+            if (state.IsHeld)
             {
                 Console.WriteLine($"lock '{name}': held by {state.Holder}, fencing token {state.FencingToken}, acquired {state.AcquiredAt:u}, expires {state.ExpiresAt:u}, {state.WaitingCount} waiting");
             }
             else
             {
                 Console.WriteLine($"lock '{name}': free, last fencing token {state.FencingToken}, {state.WaitingCount} waiting");
+            }
+
+            foreach (var line in shown is null ? [] : SemaphoreCommands.Describe(shown))
+            {
+                Console.WriteLine(line);
             }
 
             return ExitCodes.Success;

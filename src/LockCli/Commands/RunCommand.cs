@@ -6,10 +6,18 @@ using LockService.Client;
 
 namespace LockService.Cli.Commands;
 
-/// <summary><c>lockctl run NAME [options] -- COMMAND [ARGS...]</c>: the cron-job wrapper.</summary>
+/// <summary>
+/// <c>lockctl run NAME [options] -- COMMAND [ARGS...]</c>: the cron-job wrapper. It holds the lock NAME, or with
+/// <c>--slots N</c> one slot of the semaphore NAME, while the command runs.
+/// </summary>
 internal static class RunCommand
 {
-    private static readonly Argument<string> Name = new("name") { Description = "The lock's name." };
+    private static readonly Argument<string> Name = new("name") { Description = "The lock's name (the semaphore's with --slots)." };
+
+    private static readonly Option<int?> Slots = new("--slots")
+    {
+        Description = "Hold one slot of the counting semaphore NAME with this limit instead of the lock NAME: at most N commands run at once. Every run of NAME must give the same N. The command also gets LOCK_SLOT.",
+    };
 
     private static readonly Argument<string[]> Command = new("command")
     {
@@ -79,9 +87,9 @@ internal static class RunCommand
                 result.AddError("invalid --busy-exit-code: it must be between 0 and 255.");
             }
         });
-        var command = new Command("run", "Run a command while holding a lock; exit 75 at once if someone else holds it.")
+        var command = new Command("run", "Run a command while holding a lock (or, with --slots N, one of N semaphore slots); exit 75 at once if none is free.")
         {
-            Name, Command, Ttl, Wait, GuardTime, Owner, Node, Shell, BusyExitCode, OnLost, KillGrace,
+            Name, Command, Slots, Ttl, Wait, GuardTime, Owner, Node, Shell, BusyExitCode, OnLost, KillGrace,
         };
         command.SetAction((parse, _) => RunAsync(parse));
         return command;
@@ -96,6 +104,12 @@ internal static class RunCommand
         var owner = parse.GetValue(Owner) ?? DefaultOwner.Create(parse.GetValue(Node));
         var options = Cli.Validate(() => new LockOptions { Ttl = parse.GetValue(Ttl), Owner = owner });
         Cli.Validate(() => { LockArguments.ValidateName(name); return name; });
+        var slots = parse.GetValue(Slots);
+        if (slots is { } limit)
+        {
+            // The lower bound only: the cap is the silo's setting, and the silo names it if exceeded.
+            Cli.Validate(() => { SemaphoreArguments.ValidateMaxCount(limit, cap: int.MaxValue); return limit; });
+        }
 
         await using var connection = await GlobalOptions.ConnectAsync(parse);
         var locks = connection.Locks;
@@ -122,21 +136,27 @@ internal static class RunCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
 
-        LockHandle? handle;
+        HeldLease? handle;
         try
         {
-            handle = await locks.CreateLock(name, options).TryAcquireAsync(parse.GetValue(Wait), interrupted.Token);
+            handle = slots is { } maxCount
+                ? HeldLease.Of(await locks.CreateSemaphore(name, maxCount, options).TryAcquireAsync(parse.GetValue(Wait), interrupted.Token))
+                : HeldLease.Of(await locks.CreateLock(name, options).TryAcquireAsync(parse.GetValue(Wait), interrupted.Token));
         }
         catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
         {
-            Cli.Error($"interrupted while waiting for lock '{name}'; the command did not run.");
+            Cli.Error($"interrupted while waiting for {(slots is null ? "lock" : "semaphore")} '{name}'; the command did not run.");
             return 128 + exitSignal;
+        }
+        catch (Exception exception) when (exception is SemaphoreLimitMismatchException or ArgumentException)
+        {
+            // Another limit than the semaphore's, or one above the silo's cap: the silo's message names the rule.
+            throw new UsageException($"{exception.Message} The command did not run.");
         }
 
         if (handle is null)
         {
-            var state = await connection.Grains.GetGrain<ILockGrain>(name).Describe();
-            Cli.Error($"lock '{name}' is held by {state.Holder ?? "another owner"} (fencing token {state.FencingToken}); the command did not run.");
+            Cli.Error(slots is null ? await LockBusyAsync(connection, name) : await SemaphoreCommands.BusyAsync(connection, name));
             return parse.GetValue(BusyExitCode);
         }
 
@@ -146,12 +166,7 @@ internal static class RunCommand
         {
             try
             {
-                child = ChildProcess.Start(arguments, parse.GetValue(Shell), new Dictionary<string, string>
-                {
-                    ["LOCK_NAME"] = name,
-                    ["LOCK_OWNER"] = handle.Owner,
-                    ["LOCK_FENCING_TOKEN"] = handle.FencingToken.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                });
+                child = ChildProcess.Start(arguments, parse.GetValue(Shell), handle.Environment);
             }
             catch (Win32Exception exception)
             {
@@ -159,21 +174,21 @@ internal static class RunCommand
                 return ExitCodes.CommandNotFound;
             }
 
-            using var onLost = handle.HandleLostToken.Register(() =>
+            using var onLost = handle.LostToken.Register(() =>
             {
                 Interlocked.Exchange(ref lost, 1);
                 if (!killOnLost)
                 {
-                    Cli.Error($"lost lock '{name}' (fencing token {handle.FencingToken}) while the command runs; --on-lost ignore: letting it finish.");
+                    Cli.Error($"lost {handle.Description} (fencing token {handle.FencingToken}) while the command runs; --on-lost ignore: letting it finish.");
                     return;
                 }
 
                 // Loss fires a safety margin before the lease's local deadline: the kill must land inside that margin,
                 // since another node may be granted the lock once the lease ends.
                 var grace = parse.GetValue(KillGrace);
-                var leaseLeft = handle.Keeper.Remaining;
+                var leaseLeft = handle.Remaining;
                 var killIn = grace < leaseLeft ? grace : leaseLeft > TimeSpan.Zero ? leaseLeft : TimeSpan.Zero;
-                Cli.Error($"lost lock '{name}' (fencing token {handle.FencingToken}) while the command runs; sending SIGTERM to it, SIGKILL in {Durations.Describe(killIn)}.");
+                Cli.Error($"lost {handle.Description} (fencing token {handle.FencingToken}) while the command runs; sending SIGTERM to it, SIGKILL in {Durations.Describe(killIn)}.");
                 child.Signal(PosixSignalNumber.Terminate);
                 _ = Task.Delay(killIn).ContinueWith(_ => child.Signal(PosixSignalNumber.Kill), TaskScheduler.Default);
             });
@@ -189,5 +204,11 @@ internal static class RunCommand
             await handle.ReleaseAfterAsync(guardTime - Stopwatch.GetElapsedTime(acquired));
             return exitCode;
         }
+    }
+
+    private static async Task<string> LockBusyAsync(LockClientConnection connection, string name)
+    {
+        var state = await connection.Grains.GetGrain<ILockGrain>(name).Describe();
+        return $"lock '{name}' is held by {state.Holder ?? "another owner"} (fencing token {state.FencingToken}); the command did not run.";
     }
 }

@@ -23,6 +23,18 @@ public sealed class PublicApiTests
     }
 
     [Fact]
+    public void A_semaphore_handle_has_no_public_constructor_and_is_disposable_both_ways()
+    {
+        Assert.Empty(typeof(SemaphoreHandle).GetConstructors());
+        Assert.Empty(typeof(DistributedSemaphore).GetConstructors());
+        Assert.True(typeof(IAsyncDisposable).IsAssignableFrom(typeof(SemaphoreHandle)));
+        Assert.True(typeof(IDisposable).IsAssignableFrom(typeof(SemaphoreHandle)));
+        Assert.All(
+            new[] { nameof(DistributedSemaphore.TryAcquireAsync), nameof(DistributedSemaphore.AcquireAsync) }.Select(n => typeof(DistributedSemaphore).GetMethod(n)!),
+            m => Assert.Null(m.GetCustomAttributes(typeof(System.Runtime.CompilerServices.AsyncStateMachineAttribute), false).SingleOrDefault()));
+    }
+
+    [Fact]
     public void Lock_options_are_the_documented_settings()
     {
         // SafetyMargin joined in issue #12: HandleLostToken fires this long before the local lease deadline.
