@@ -1,6 +1,9 @@
 namespace LockService.Chaos.History;
 
-/// <summary>An invocation paired with its completion. <see cref="EndT"/> is null when none was recorded (the process died).</summary>
+/// <summary>
+/// An invocation paired with its completion. <see cref="EndT"/> is null when none was recorded (the process died).
+/// <see cref="Max"/> and <see cref="Slot"/> are set for a semaphore's operations only.
+/// </summary>
 public sealed record Operation(
     string Client,
     long Id,
@@ -14,7 +17,9 @@ public sealed record Operation(
     double? TtlMs,
     string? Detail,
     string? Api = null,
-    string? Target = null)
+    string? Target = null,
+    int? Max = null,
+    int? Slot = null)
 {
     public bool Ok => Outcome == HistoryEvent.Phases.Ok;
 
@@ -48,7 +53,10 @@ public sealed record Operation(
                 invoke.TtlMs,
                 end?.Detail ?? invoke.Detail,
                 invoke.Api,
-                invoke.Target));
+                invoke.Target,
+                invoke.Max,
+                // As with the token: an acquire learns its slot from the answer, every later call names it.
+                invoke.Slot ?? end?.Slot));
         }
 
         return operations;
