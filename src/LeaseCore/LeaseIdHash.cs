@@ -23,7 +23,21 @@ public static class LeaseIdHash
             return false;
         }
 
-        var presented = Encoding.ASCII.GetBytes(Of(leaseId));
+        return HashesMatch(Of(leaseId), storedHash);
+    }
+
+    /// <summary>
+    /// Whether two hashes from <see cref="Of"/> are equal, compared in constant time: for a caller that looks one
+    /// presented lease id up among many stored leases and hashes it once.
+    /// </summary>
+    public static bool HashesMatch(string presentedHash, string? storedHash)
+    {
+        if (storedHash is null)
+        {
+            return false;
+        }
+
+        var presented = Encoding.ASCII.GetBytes(presentedHash);
         var stored = Encoding.ASCII.GetBytes(storedHash);
         return CryptographicOperations.FixedTimeEquals(presented, stored);
     }

@@ -44,6 +44,12 @@ public sealed class LockGrainOptions
     /// default). Unset: Orleans' general collection age (15 minutes by default).
     /// </summary>
     public TimeSpan? IdleDeactivationAge { get; set; }
+
+    /// <summary>
+    /// The largest limit a semaphore may have (its <c>maxCount</c>); a larger one is refused as bad input. Bounds the
+    /// size of one semaphore's stored record. Default <see cref="SemaphoreArguments.DefaultMaxCountCap"/>.
+    /// </summary>
+    public int MaxSemaphoreCount { get; set; } = SemaphoreArguments.DefaultMaxCountCap;
 }
 
 /// <summary>Rejects settings that would make the lock grains unsafe or unusable, at silo start.</summary>
@@ -85,6 +91,11 @@ public sealed class LockGrainOptionsValidator : IValidateOptions<LockGrainOption
         if (options.IdleDeactivationAge is { } idle && idle <= TimeSpan.Zero)
         {
             failures.Add($"{nameof(LockGrainOptions.IdleDeactivationAge)} must be positive (was {idle}).");
+        }
+
+        if (options.MaxSemaphoreCount < 1 || options.MaxSemaphoreCount > 1_000_000)
+        {
+            failures.Add($"{nameof(LockGrainOptions.MaxSemaphoreCount)} must be from 1 to 1,000,000 (was {options.MaxSemaphoreCount}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -65,6 +65,7 @@ public static class LockSiloBuilderExtensions
         }
 
         builder.AddLockGrains();
+        builder.AddSemaphoreGrains();
         builder.UseLockFailoverTuning();
         return builder;
     }

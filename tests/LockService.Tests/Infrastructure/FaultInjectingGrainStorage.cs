@@ -18,7 +18,10 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     private static readonly ConcurrentDictionary<GrainId, HeldWrites> Held = new();
 
     /// <summary>The next write of <paramref name="lockName"/> throws what <paramref name="fault"/> makes.</summary>
-    public static void FailNextWrite(string lockName, Func<Exception> fault) => PendingFaults[LockStorageKeys.For(lockName)] = fault;
+    public static void FailNextWrite(string lockName, Func<Exception> fault) => FailNextWrite(LockStorageKeys.For(lockName), fault);
+
+    /// <summary>The next write under <paramref name="storageId"/> (a semaphore's, say) throws what <paramref name="fault"/> makes.</summary>
+    public static void FailNextWrite(GrainId storageId, Func<Exception> fault) => PendingFaults[storageId] = fault;
 
     /// <summary>
     /// Every write of <paramref name="lockName"/> from now on waits at a gate (before reaching storage) until the test

@@ -34,6 +34,7 @@ public sealed class InMemorySiloConfigurator : ISiloConfigurator
         silo.UseInMemoryReminderService();
         silo.AddIncomingGrainCallFilter<GrainCallArrivals>();
         silo.AddLockGrains(options => options.MaxWaiters = InMemoryClusterFixture.MaxWaiters);
+        silo.AddSemaphoreGrains();
     }
 }
 

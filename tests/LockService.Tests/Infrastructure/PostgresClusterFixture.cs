@@ -50,6 +50,7 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator, IClientBuilder
         });
         silo.AddLockPostgresStorage(connectionString);
         silo.AddLockGrains();
+        silo.AddSemaphoreGrains();
     }
 
     public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client)

@@ -1,0 +1,117 @@
+namespace LockService.Leases;
+
+/// <summary>
+/// The first-come, first-served queue of one lock or semaphore, with lookup by key (owner or lease id) so a retried
+/// wait call joins its earlier place instead of queuing twice. Lives in the activation only: waiters are live calls, which end with it.
+/// </summary>
+/// <remarks>
+/// Every call of a lease asks the queue for its next listening waiter and drops the long-detached ones, so neither may
+/// walk the queue: at 10,000 waiters that would make a queue's life quadratic. Listening waiters sit in a heap by
+/// place, detachments in a line by time; both are cleaned lazily, so each entry is looked at a bounded number of times
+/// after it is added (amortized O(1) entries per call; the heap adds O(log n) per entry).
+/// </remarks>
+internal sealed class WaitQueue<TResult>
+    where TResult : class
+{
+    private readonly Dictionary<string, Waiter<TResult>> _byKey = new(StringComparer.Ordinal);
+
+    // Listening waiters by place. A waiter that detached or left keeps its entry until it reaches the top.
+    private readonly PriorityQueue<Waiter<TResult>, long> _listening = new();
+
+    // Detachments in the order they happened (so by time); an entry whose waiter listened again or left is stale.
+    private readonly Queue<(Waiter<TResult> Waiter, long DetachedAt)> _detachments = new();
+
+    private long _nextPlace;
+
+    public int Count => _byKey.Count;
+
+    /// <summary>How many queue entries the queue has looked at in total: the measure of its work, for tests.</summary>
+    internal long WaitersVisited { get; private set; }
+
+    /// <summary>
+    /// The first waiter that is listening. Detached waiters are passed over (nobody would receive their grant) but
+    /// keep their place until <see cref="DropDetached"/> removes them.
+    /// </summary>
+    public Waiter<TResult>? NextListening()
+    {
+        while (_listening.TryPeek(out var waiter, out _))
+        {
+            WaitersVisited++;
+            if (waiter.Queued && waiter.DetachedAt is null)
+            {
+                return waiter;
+            }
+
+            _listening.Dequeue();
+            waiter.InListeningHeap = false;
+        }
+
+        return null;
+    }
+
+    /// <summary>Drops waiters detached for longer than <paramref name="grace"/>: their callers are gone or gave up.</summary>
+    public void DropDetached(TimeSpan grace)
+    {
+        var cutoff = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(grace.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        while (_detachments.TryPeek(out var detachment))
+        {
+            WaitersVisited++;
+            var (waiter, detachedAt) = detachment;
+            var stale = !waiter.Queued || waiter.DetachedAt != detachedAt;
+            if (!stale && detachedAt >= cutoff)
+            {
+                return;
+            }
+
+            _detachments.Dequeue();
+            if (!stale)
+            {
+                Remove(waiter);
+                waiter.Outcome.TrySetResult(null);
+            }
+        }
+    }
+
+    public bool TryGet(string key, out Waiter<TResult> waiter) => _byKey.TryGetValue(key, out waiter!);
+
+    /// <summary>Puts a new waiter at the back; <paramref name="key"/> must not be queued already (see <see cref="TryGet"/>).</summary>
+    public Waiter<TResult> Enqueue(string key, string owner, TimeSpan ttl)
+    {
+        var waiter = new Waiter<TResult>(key, owner, ttl, _nextPlace++);
+        _byKey.Add(key, waiter);
+        AddListening(waiter);
+        return waiter;
+    }
+
+    /// <summary>The waiter's wait call ended without a grant: it keeps its place, but is not granted until it listens again.</summary>
+    public void Detach(Waiter<TResult> waiter)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        waiter.DetachedAt = now;
+        _detachments.Enqueue((waiter, now));
+    }
+
+    /// <summary>A wait call of the waiter is open (again): it can be granted, in its old place.</summary>
+    public void Listen(Waiter<TResult> waiter)
+    {
+        waiter.DetachedAt = null;
+        if (!waiter.InListeningHeap)
+        {
+            AddListening(waiter);
+        }
+    }
+
+    public void Remove(Waiter<TResult> waiter)
+    {
+        if (waiter.Queued && _byKey.Remove(waiter.Key))
+        {
+            waiter.Queued = false;
+        }
+    }
+
+    private void AddListening(Waiter<TResult> waiter)
+    {
+        _listening.Enqueue(waiter, waiter.Place);
+        waiter.InListeningHeap = true;
+    }
+}
