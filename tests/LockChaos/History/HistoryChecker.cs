@@ -28,6 +28,7 @@ public static class HistoryChecker
         var report = new CheckReport { Operations = operations.Count, C3Measured = measureC3Only };
         var grants = operations.Where(o => o.Op == HistoryEvent.Ops.Acquire && o.Ok && o.Lock is not null && o.Token is not null).ToList();
         report.Grants = grants.Count;
+        report.SemaphoreGrants = grants.Count(g => g.Max is not null);
 
         foreach (var perLock in operations.Where(o => o.Lock is not null && o.Op != HistoryEvent.Ops.Fault).GroupBy(o => o.Lock!))
         {
