@@ -74,6 +74,9 @@ internal sealed class WaitQueue<TResult>
 
     public bool TryGet(string key, out Waiter<TResult> waiter) => _byKey.TryGetValue(key, out waiter!);
 
+    /// <summary>Puts a new waiter at the back, keyed by its owner (a lock's waiters); the owner must not be queued already.</summary>
+    public Waiter<TResult> Enqueue(string owner, TimeSpan ttl) => Enqueue(owner, owner, ttl);
+
     /// <summary>Puts a new waiter at the back; <paramref name="key"/> must not be queued already (see <see cref="TryGet"/>).</summary>
     public Waiter<TResult> Enqueue(string key, string owner, TimeSpan ttl)
     {

@@ -48,7 +48,7 @@ public sealed partial class LockGrain
         released.Holder = null;
         released.AcquiredAt = null;
         released.ExpiresAt = null;
-        _record.State = released;
+        _record.SetAheadOfStorage(released);
         _releaseUnwritten = true;
 
         if (_releaseSlot is not null)

@@ -1,3 +1,4 @@
+using LockService.Leases;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,9 +11,9 @@ namespace LockService.Grains;
 /// lease rules below need no further synchronisation; durability and fencing are what this class adds.
 /// </summary>
 /// <remarks>
-/// Every state change goes through <see cref="WriteOrFailClosedAsync"/>: it is written as a copy and becomes visible
-/// only after storage has accepted it. The only call that interleaves is <see cref="Acquire"/> (waiting must not block
-/// the lock): it never writes (grants to waiters happen in ordinary turns, see LockGrain.Waiting.cs), and it waits for
+/// Every state change goes through <see cref="WriteOrFailClosedAsync"/> (the lease core's
+/// <see cref="DurableRecord{TState}"/>): it is written as a copy and becomes visible only after storage has accepted
+/// it. The only call that interleaves is <see cref="Acquire"/> (waiting must not block the lock): it never writes (grants to waiters happen in ordinary turns, see LockGrain.Waiting.cs), and it waits for
 /// a write in flight before it reads the state, so it answers with storage's verdict, not a guess.
 /// </remarks>
 [GrainType("lock")]
@@ -22,13 +23,9 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     // refused before it reaches the database (PostgreSQL rejects NUL in text, for one) and a storage error is
     // reported as a LockStorageException that crosses the wire, not as a driver exception that cannot.
     private readonly IGrainStorage _storage;
-    // What storage holds (with its ETag), except for a lazily written release (LockGrain.LazyRelease.cs). Replaced
-    // as a whole, never changed in place while a write is in flight.
-    private GrainState<LockState> _record = new(new LockState());
-
-    // Completes when the write in flight has its answer and the activation has settled on it (written or reloaded);
-    // null while no write is in flight.
-    private Task? _writeSettling;
+    // What storage holds (with its ETag), except for a lazily written release (LockGrain.LazyRelease.cs). Made in
+    // OnActivateAsync, where the lock's name is known.
+    private DurableRecord<LockState> _record = null!;
     private readonly TimeProvider _clock;
     private readonly LockGrainOptions _options;
     private readonly ILogger<LockGrain> _logger;
@@ -51,13 +48,25 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
     private GrainId StorageId => LockStorageKeys.For(Name);
 
-    private LockState Current => _record.State!;
+    private LockState Current => _record.State;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _record = new DurableRecord<LockState>(
+            _storage,
+            LockGrainServices.StateName,
+            StorageId,
+            new DurableRecordSubject($"Lock '{Name}'", "Retry with the same owner."),
+            _logger,
+            ReadStoredAsync)
+        {
+            CaughtUp = StorageCaughtUp,
+            Lost = DeactivateOnIdle,
+        };
+
         if (IsValidName(Name))
         {
-            await LoadAsync();
+            await _record.LoadAsync();
         }
     }
 
@@ -211,75 +220,13 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     }
 
     /// <summary>
-    /// Makes <paramref name="next"/> the lock's state only once storage has accepted it: the write goes out as a copy
-    /// (with the current ETag) and is swapped in on success, so no call, interleaving or not, ever sees a state storage
-    /// has not accepted. On a conflict (another activation wrote first: <see cref="InconsistentStateException"/>) or
-    /// any storage failure, the activation goes back to what storage holds and the call fails closed.
+    /// Makes <paramref name="next"/> the lock's state only once storage has accepted it; on a conflict or any storage
+    /// failure the activation goes back to what storage holds and the call fails closed (see <see cref="DurableRecord{TState}"/>).
     /// </summary>
-    private async Task WriteOrFailClosedAsync(LockState next, string operation)
-    {
-        var written = new GrainState<LockState>(next) { ETag = _record.ETag, RecordExists = _record.RecordExists };
-        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _writeSettling = settled.Task;
-        try
-        {
-            await _storage.WriteStateAsync(LockGrainServices.StateName, StorageId, written);
-            _record = written;
-            StorageCaughtUp();
-        }
-        catch (Exception exception)
-        {
-            LogWriteFailed(exception, Name, operation);
-            await ReloadOrDeactivateAsync();
-            var reason = exception is InconsistentStateException ? "a storage conflict (another activation wrote first)" : "a storage failure";
-            throw new LockStorageException(
-                $"Lock '{Name}': the {operation} was not made durable because of {reason}: {exception.GetType().Name}: {exception.Message}. " +
-                "The call failed closed; nothing was granted or changed by it. Retry with the same owner.");
-        }
-        finally
-        {
-            _writeSettling = null;
-            settled.SetResult();
-        }
-    }
+    private Task WriteOrFailClosedAsync(LockState next, string operation) => _record.WriteAsync(next, operation);
 
     /// <summary>Waits until no write is in flight, so the state read next is storage's verdict (for interleaving calls).</summary>
-    private async Task WhenWritesSettledAsync()
-    {
-        while (_writeSettling is { } settling)
-        {
-            await settling;
-        }
-    }
-
-    private async Task LoadAsync()
-    {
-        try
-        {
-            _record = await ReadStoredAsync();
-        }
-        catch (Exception exception)
-        {
-            LogLoadFailed(exception, Name);
-            throw new LockStorageException(
-                $"Lock '{Name}': its state could not be read from storage ({exception.GetType().Name}: {exception.Message}). Nothing was granted; retry later.");
-        }
-    }
-
-    private async Task ReloadOrDeactivateAsync()
-    {
-        try
-        {
-            _record = await ReadStoredAsync();
-            StorageCaughtUp();
-        }
-        catch (Exception exception)
-        {
-            // Without a fresh read this activation cannot trust its state or ETag: let the next call start over.
-            LogReloadFailed(exception, Name);
-            DeactivateOnIdle();
-        }
-    }
+    private Task WhenWritesSettledAsync() => _record.WhenWritesSettledAsync();
 
     private async Task<GrainState<LockState>> ReadStoredAsync()
     {
@@ -295,13 +242,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         return stored;
     }
 
-    private async Task<GrainState<LockState>> ReadStoredAsync(GrainId storageId)
-    {
-        var stored = new GrainState<LockState>(new LockState());
-        await _storage.ReadStateAsync(LockGrainServices.StateName, storageId, stored);
-        stored.State ??= new LockState();
-        return stored;
-    }
+    private Task<GrainState<LockState>> ReadStoredAsync(GrainId storageId) => _record.ReadAsync(storageId);
 
     private static bool IsValidName(string name)
     {
@@ -339,15 +280,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': lease of '{Owner}' (fencing token {FencingToken}) ended by a forced release.")]
     private partial void LogForceReleased(string lockName, string owner, long fencingToken);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the {Operation} could not be written; the call fails closed.")]
-    private partial void LogWriteFailed(Exception exception, string lockName, string operation);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Lock '{LockName}': carrying over its record (fencing token {FencingToken}) from the key it was stored under before braces in keys were escaped.")]
     private partial void LogFormerRecordCarriedOver(string lockName, long fencingToken);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': state could not be loaded from storage.")]
-    private partial void LogLoadFailed(Exception exception, string lockName);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': state could not be reloaded after a failed write; deactivating.")]
-    private partial void LogReloadFailed(Exception exception, string lockName);
 }

@@ -1,4 +1,4 @@
-using LockService.Grains;
+using LockService.Leases;
 
 namespace LockService.Tests.Grains;
 
@@ -13,7 +13,7 @@ public sealed class WaitQueueTests
     [Fact]
     public void Detached_waiters_keep_their_place_and_are_passed_over_until_they_listen_again()
     {
-        var queue = new WaitQueue();
+        var queue = new WaitQueue<LockResult>();
         var first = queue.Enqueue("first", Ttl);
         var second = queue.Enqueue("second", Ttl);
 
@@ -41,7 +41,7 @@ public sealed class WaitQueueTests
     public void With_thousands_of_detached_waiters_ahead_each_call_costs_amortized_constant_work()
     {
         const int waiting = 10_000;
-        var queue = new WaitQueue();
+        var queue = new WaitQueue<LockResult>();
         var waiters = Enumerable.Range(0, waiting).Select(i => queue.Enqueue($"owner-{i}", Ttl)).ToArray();
         foreach (var waiter in waiters[..^1])
         {
