@@ -42,6 +42,9 @@ public static class Faults
     /// <summary>The semaphore the kills aim at every other round: the workload's first, which every semaphore worker takes now and then.</summary>
     public static readonly string HotSemaphore = SemaphoreWorker.SemaphoreName(0);
 
+    /// <summary>The kills of <see cref="KillHostingSiloAsync"/>, starting with the hot semaphore's host: a short test then kills a semaphore's silo too.</summary>
+    public static Task KillSemaphoreHostFirstAsync(ChaosCluster cluster, ChaosSettings settings, int round) => KillHostingSiloAsync(cluster, settings, round + 1);
+
     /// <summary>Kills the silo hosting the hot lock, or, every other round when the workload has semaphores, the hot semaphore.</summary>
     public static async Task KillHostingSiloAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
