@@ -13,6 +13,9 @@ namespace LockService.Leases;
 internal sealed class WaitQueue<TResult>
     where TResult : class
 {
+    /// <summary>How long a waiter whose wait call ended keeps its place for the caller's next call.</summary>
+    public static readonly TimeSpan DetachedGrace = TimeSpan.FromSeconds(10);
+
     private readonly Dictionary<string, Waiter<TResult>> _byKey = new(StringComparer.Ordinal);
 
     // Listening waiters by place. A waiter that detached or left keeps its entry until it reaches the top.

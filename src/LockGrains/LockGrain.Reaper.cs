@@ -1,3 +1,4 @@
+using LockService.Leases;
 using Microsoft.Extensions.Logging;
 
 namespace LockService.Grains;
@@ -9,12 +10,13 @@ namespace LockService.Grains;
 /// </summary>
 public sealed partial class LockGrain
 {
-    internal const string ReaperReminderName = "lease-reaper";
+    internal const string ReaperReminderName = ReaperReminder.Name;
 
-    // Whether this activation knows the reminder to be registered. A fresh activation does not know, so its first
-    // grant registers once more (one write per activation, not per call); the tick, which only fires while a
-    // reminder exists, sets it, and unregisters lazily once the lock is free.
-    private bool _reaperRegistered;
+    // The lease core's reminder handling (registered lazily, once per activation); made on first use, once the
+    // lock's name is known.
+    private ReaperReminder? _reaper;
+
+    private ReaperReminder Reaper => _reaper ??= new ReaperReminder(this, _options.ReaperPeriod, $"Lock '{Name}'", _logger);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -23,7 +25,7 @@ public sealed partial class LockGrain
             return;
         }
 
-        _reaperRegistered = true;
+        Reaper.Ticked();
         // Storage first (a lazily written release), so the reminder is never dropped while storage still names a holder;
         // with every write slot taken, the release timer writes it later and the next tick looks again.
         await WriteUnwrittenReleaseWhenSlotFreeAsync();
@@ -55,50 +57,10 @@ public sealed partial class LockGrain
         await UnregisterReaperAsync();
     }
 
-    private async Task EnsureReaperAsync(TimeSpan ttl)
-    {
-        if (_reaperRegistered)
-        {
-            return;
-        }
+    private Task EnsureReaperAsync(TimeSpan ttl) => Reaper.EnsureAsync(ttl);
 
-        try
-        {
-            // First tick just after this lease would end; the period is the floor Orleans allows.
-            await this.RegisterOrUpdateReminder(ReaperReminderName, ttl + TimeSpan.FromSeconds(1), _options.ReaperPeriod);
-            _reaperRegistered = true;
-        }
-        catch (Exception exception)
-        {
-            // The grant is already durable and expiry is checked on every call, so only housekeeping is delayed.
-            LogReaperRegistrationFailed(exception, Name);
-        }
-    }
-
-    private async Task UnregisterReaperAsync()
-    {
-        try
-        {
-            var reminder = await this.GetReminder(ReaperReminderName);
-            if (reminder is not null)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _reaperRegistered = false;
-        }
-        catch (Exception exception)
-        {
-            LogReaperUnregistrationFailed(exception, Name);
-        }
-    }
+    private Task UnregisterReaperAsync() => Reaper.UnregisterAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lock '{LockName}': expired lease of '{Owner}' (fencing token {FencingToken}) reaped.")]
     private partial void LogReaped(string lockName, string owner, long fencingToken);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the expiry reminder could not be registered; expired leases are still refused on every call.")]
-    private partial void LogReaperRegistrationFailed(Exception exception, string lockName);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lock '{LockName}': the expiry reminder could not be unregistered; the next tick tries again.")]
-    private partial void LogReaperUnregistrationFailed(Exception exception, string lockName);
 }

@@ -1,3 +1,4 @@
+using LockService.Leases;
 using Microsoft.Extensions.Logging;
 
 namespace LockService.Grains;
@@ -16,16 +17,13 @@ namespace LockService.Grains;
 public sealed partial class LockGrain
 {
     /// <summary>How long a waiter whose wait call ended keeps its place for the caller's next call.</summary>
-    internal static readonly TimeSpan DetachedGrace = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan DetachedGrace = WaitQueue.DetachedGrace;
 
     private readonly WaitQueue _waiters = new();
 
     // One timer for "check the queue": fired at once when a waiter arrives at a free lock, and while waiters wait
     // for a held lock, at the lease's end (at most every ExpiryCheckInterval, since the lock clock may be moved).
-    private IGrainTimer? _queueTimer;
-
-    // When the pending queue check is due (Stopwatch ticks), or null when none is pending.
-    private long? _queueCheckDueAt;
+    private QueueCheckTimer? _queueCheck;
 
     public async Task<LockResult> Acquire(string owner, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -181,7 +179,6 @@ public sealed partial class LockGrain
 
     private async Task CheckQueueAsync()
     {
-        _queueCheckDueAt = null;
         _waiters.DropDetached(DetachedGrace);
         if (_waiters.NextListening() is not { } next)
         {
@@ -213,29 +210,8 @@ public sealed partial class LockGrain
         return remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining > _options.ExpiryCheckInterval ? _options.ExpiryCheckInterval : remaining;
     }
 
-    /// <summary>
-    /// Makes sure the queue is checked within <paramref name="dueTime"/>: a check that is already due by then stays
-    /// as it is (an early check finds the lock held and simply schedules the next one).
-    /// </summary>
-    private void ScheduleQueueCheck(TimeSpan dueTime)
-    {
-        var dueAt = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(dueTime.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        if (_queueCheckDueAt is { } pending && pending <= dueAt)
-        {
-            return;
-        }
-
-        _queueCheckDueAt = dueAt;
-        if (_queueTimer is null)
-        {
-            // Not interleaving: the check runs as an ordinary turn, so its grant cannot overlap any other write.
-            _queueTimer = this.RegisterGrainTimer(CheckQueueAsync, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { Interleave = false });
-        }
-        else
-        {
-            _queueTimer.Change(dueTime, Timeout.InfiniteTimeSpan);
-        }
-    }
+    /// <summary>Makes sure the queue is checked within <paramref name="dueTime"/> (see <see cref="QueueCheckTimer"/>).</summary>
+    private void ScheduleQueueCheck(TimeSpan dueTime) => (_queueCheck ??= new QueueCheckTimer(this, CheckQueueAsync)).Schedule(dueTime);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Lock '{LockName}' handed to waiter '{Owner}' with fencing token {FencingToken}; {Waiting} still waiting.")]
     private partial void LogHandedOver(string lockName, string owner, long fencingToken, int waiting);

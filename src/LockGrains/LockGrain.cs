@@ -56,7 +56,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             _storage,
             LockGrainServices.StateName,
             StorageId,
-            new DurableRecordSubject($"Lock '{Name}'", "Retry with the same owner."),
+            new DurableRecordSubject($"Lock '{Name}'", "Retry with the same lease id (or owner)."),
             _logger,
             ReadStoredAsync)
         {

@@ -1,3 +1,4 @@
+using LockService.Leases;
 using Microsoft.Extensions.Logging;
 
 namespace LockService.Semaphores;
@@ -9,10 +10,12 @@ namespace LockService.Semaphores;
 /// </summary>
 public sealed partial class SemaphoreGrain
 {
-    internal const string ReaperReminderName = "lease-reaper";
+    internal const string ReaperReminderName = ReaperReminder.Name;
 
-    // Whether this activation knows the reminder to be registered (see the lock's reaper for why it is lazy).
-    private bool _reaperRegistered;
+    // The lease core's reminder handling (registered lazily, once per activation); made on first use.
+    private ReaperReminder? _reaper;
+
+    private ReaperReminder Reaper => _reaper ??= new ReaperReminder(this, _options.ReaperPeriod, $"Semaphore '{Name}'", _logger);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -21,7 +24,7 @@ public sealed partial class SemaphoreGrain
             return;
         }
 
-        _reaperRegistered = true;
+        Reaper.Ticked();
         var now = _clock.GetUtcNow();
         var current = Current;
         if (current.HasExpiredAt(now))
@@ -44,50 +47,10 @@ public sealed partial class SemaphoreGrain
         }
     }
 
-    private async Task EnsureReaperAsync(TimeSpan ttl)
-    {
-        if (_reaperRegistered)
-        {
-            return;
-        }
+    private Task EnsureReaperAsync(TimeSpan ttl) => Reaper.EnsureAsync(ttl);
 
-        try
-        {
-            // First tick just after this lease would end; the period is the floor Orleans allows.
-            await this.RegisterOrUpdateReminder(ReaperReminderName, ttl + TimeSpan.FromSeconds(1), _options.ReaperPeriod);
-            _reaperRegistered = true;
-        }
-        catch (Exception exception)
-        {
-            // The grant is already durable and expiry is checked on every call, so only housekeeping is delayed.
-            LogReaperRegistrationFailed(exception, Name);
-        }
-    }
-
-    private async Task UnregisterReaperAsync()
-    {
-        try
-        {
-            var reminder = await this.GetReminder(ReaperReminderName);
-            if (reminder is not null)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _reaperRegistered = false;
-        }
-        catch (Exception exception)
-        {
-            LogReaperUnregistrationFailed(exception, Name);
-        }
-    }
+    private Task UnregisterReaperAsync() => Reaper.UnregisterAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Semaphore '{SemaphoreName}': {Expired} expired lease(s) reaped.")]
     private partial void LogReaped(string semaphoreName, int expired);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Semaphore '{SemaphoreName}': the expiry reminder could not be registered; expired leases are still ignored on every call.")]
-    private partial void LogReaperRegistrationFailed(Exception exception, string semaphoreName);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Semaphore '{SemaphoreName}': the expiry reminder could not be unregistered; the next tick tries again.")]
-    private partial void LogReaperUnregistrationFailed(Exception exception, string semaphoreName);
 }

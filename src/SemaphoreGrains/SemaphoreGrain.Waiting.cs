@@ -17,7 +17,7 @@ namespace LockService.Semaphores;
 public sealed partial class SemaphoreGrain
 {
     /// <summary>How long a waiter whose wait call ended keeps its place for the caller's next call.</summary>
-    internal static readonly TimeSpan DetachedGrace = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan DetachedGrace = WaitQueue<SemaphoreResult>.DetachedGrace;
 
     private readonly WaitQueue<SemaphoreResult> _waiters = new();
 
@@ -27,10 +27,7 @@ public sealed partial class SemaphoreGrain
 
     // One timer for "check the queue": fired at once when a slot is free for a waiter, and while waiters wait for a
     // full semaphore, at the next lease's end (at most every ExpiryCheckInterval, since the lease clock may be moved).
-    private IGrainTimer? _queueTimer;
-
-    // When the pending queue check is due (Stopwatch ticks), or null when none is pending.
-    private long? _queueCheckDueAt;
+    private QueueCheckTimer? _queueCheck;
 
     public async Task<SemaphoreResult> Acquire(string owner, string leaseId, int maxCount, TimeSpan ttl, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -223,7 +220,6 @@ public sealed partial class SemaphoreGrain
 
     private async Task CheckQueueAsync()
     {
-        _queueCheckDueAt = null;
         _waiters.DropDetached(DetachedGrace);
         if (_waiters.NextListening() is null)
         {
@@ -255,29 +251,8 @@ public sealed partial class SemaphoreGrain
         return remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining > _options.ExpiryCheckInterval ? _options.ExpiryCheckInterval : remaining;
     }
 
-    /// <summary>
-    /// Makes sure the queue is checked within <paramref name="dueTime"/>: a check that is already due by then stays
-    /// as it is (an early check finds the semaphore full and simply schedules the next one).
-    /// </summary>
-    private void ScheduleQueueCheck(TimeSpan dueTime)
-    {
-        var dueAt = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(dueTime.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        if (_queueCheckDueAt is { } pending && pending <= dueAt)
-        {
-            return;
-        }
-
-        _queueCheckDueAt = dueAt;
-        if (_queueTimer is null)
-        {
-            // Not interleaving: the check runs as an ordinary turn, so its grants cannot overlap any other write.
-            _queueTimer = this.RegisterGrainTimer(CheckQueueAsync, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { Interleave = false });
-        }
-        else
-        {
-            _queueTimer.Change(dueTime, Timeout.InfiniteTimeSpan);
-        }
-    }
+    /// <summary>Makes sure the queue is checked within <paramref name="dueTime"/> (see <see cref="QueueCheckTimer"/>).</summary>
+    private void ScheduleQueueCheck(TimeSpan dueTime) => (_queueCheck ??= new QueueCheckTimer(this, CheckQueueAsync)).Schedule(dueTime);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Semaphore '{SemaphoreName}': slot {Slot} handed to waiter '{Owner}' with fencing token {FencingToken}; {Waiting} still waiting.")]
     private partial void LogHandedOver(string semaphoreName, string owner, int slot, long fencingToken, int waiting);

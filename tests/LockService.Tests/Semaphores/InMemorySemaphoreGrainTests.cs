@@ -40,4 +40,23 @@ public sealed class InMemorySemaphoreGrainTests(InMemoryClusterFixture fixture) 
         Assert.Equal(("holder", 1L), (description.Holders.Single().Owner, description.FencingToken));
         Assert.Equal("holder", (await ReadStoredAsync(name)).Leases.Single().Owner);
     }
+
+    [Fact]
+    public async Task A_full_wait_queue_refuses_the_next_caller_at_once()
+    {
+        var name = LockNames.Unique("sem-queue-full");
+        await Semaphore(name).TryAcquire("holder", LeaseIds.New(), 1, TimeSpan.FromMinutes(5));
+        using var cancel = new CancellationTokenSource();
+        var waiters = Enumerable.Range(0, InMemoryClusterFixture.MaxWaiters)
+            .Select(i => Semaphore(name).Acquire($"waiter-{i}", LeaseIds.New(), 1, Ttl, TimeSpan.FromMinutes(5), cancel.Token))
+            .ToArray();
+        await Eventually.ReturnsAsync(() => Semaphore(name).Describe(), d => d.WaitingCount == InMemoryClusterFixture.MaxWaiters, "a full queue");
+
+        var error = await Assert.ThrowsAsync<LockQueueFullException>(() => Semaphore(name).Acquire("one-too-many", LeaseIds.New(), 1, Ttl, TimeSpan.FromMinutes(5)));
+        Assert.Contains($"MaxWaiters = {InMemoryClusterFixture.MaxWaiters}", error.Message);
+
+        cancel.Cancel();
+        await Task.WhenAll(waiters.Select(w => w.ContinueWith(_ => { }, TaskScheduler.Default)));
+        await Eventually.ReturnsAsync(() => Semaphore(name).Describe(), d => d.WaitingCount == 0, "an empty queue");
+    }
 }

@@ -35,4 +35,33 @@ public sealed class PostgresSemaphoreGrainTests(PostgresClusterFixture fixture) 
         Assert.Contains("\"leaseIdHash\":", json);
         Assert.DoesNotContain("$type", json);
     }
+
+    [Fact]
+    public async Task Waiters_that_become_grantable_together_are_granted_in_one_write()
+    {
+        var name = LockNames.Unique("sem-one-write");
+        var holder = LeaseIds.New();
+        await Semaphore(name).TryAcquire("holder", holder, 1, Ttl);
+        var waiting = Enumerable.Range(0, 3).Select(i => Semaphore(name).Acquire($"waiter-{i}", LeaseIds.New(), 1, Ttl, LongWait)).ToList();
+        await Eventually.ReturnsAsync(() => Semaphore(name).Describe(), d => d.WaitingCount == 3, "three waiters in the queue");
+        var before = await VersionAsync(name);
+
+        // Raised by two: two waiters are granted by the limit change's own write.
+        var raised = await Semaphore(name).SetLimit(3);
+        Assert.Equal((3, 1), (raised.Holders.Count, raised.WaitingCount));
+        Assert.Equal(before + 1, await VersionAsync(name));
+
+        // Every lease ends at once (a forced release of all): the last waiter's grant is in that same write.
+        Assert.Equal(3, await Semaphore(name).ForceRelease(null));
+        Assert.Equal(before + 2, await VersionAsync(name));
+        var grants = await Task.WhenAll(waiting).WaitAsync(LongWait);
+        Assert.All(grants, grant => Assert.Equal(LockOutcome.Granted, grant.Outcome));
+        Assert.Equal([2L, 3L, 4L], grants.Select(grant => grant.FencingToken).Order());
+        Assert.Single((await Semaphore(name).Describe()).Holders);
+    }
+
+    private Task<int> VersionAsync(string name) => TestDatabase.ScalarAsync<int>(
+        Fixture.ConnectionString,
+        "SELECT version FROM orleansstorage WHERE serviceid = @service AND grainidextensionstring = @name AND graintypestring = @state",
+        ("service", Fixture.ServiceId), ("name", name), ("state", SemaphoreStorage.StateName));
 }

@@ -323,6 +323,46 @@ public abstract class SemaphoreGrainTestCases<TFixture>(TFixture fixture)
     }
 
     [Fact]
+    public async Task A_wait_that_timed_out_is_never_granted_afterwards()
+    {
+        var name = LockNames.Unique("sem-timeout");
+        var holder = LeaseIds.New();
+        await Semaphore(name).TryAcquire("holder", holder, 1, Ttl);
+        var late = LeaseIds.New();
+
+        var timedOut = await Semaphore(name).Acquire("late", late, 1, Ttl, TimeSpan.FromMilliseconds(50));
+        Assert.Equal(LockOutcome.Busy, timedOut.Outcome);
+        await Semaphore(name).Release(holder);
+
+        // Nobody listens for the timed-out caller's grant, so the freed slot goes to the next caller instead.
+        var next = await Semaphore(name).TryAcquire("next", LeaseIds.New(), 1, Ttl);
+        Assert.Equal(LockOutcome.Granted, next.Outcome);
+        Assert.Equal(["next"], (await Semaphore(name).Describe()).Holders.Select(h => h.Owner));
+        Assert.Equal(LockOutcome.NotHolder, (await Semaphore(name).Refresh(late, Ttl)).Outcome);
+    }
+
+    [Fact]
+    public async Task The_reminder_reaps_expired_leases_even_after_deactivation()
+    {
+        var name = LockNames.Unique("sem-reaper");
+        await Semaphore(name).TryAcquire("short-0", LeaseIds.New(), 2, TimeSpan.FromSeconds(5));
+        var last = await Semaphore(name).TryAcquire("short-1", LeaseIds.New(), 2, TimeSpan.FromSeconds(5));
+        Fixture.Clock.Advance(TimeSpan.FromMinutes(10));
+        await Fixture.Grains.GetGrain<ISemaphoreGrain>(name).Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+
+        // Nobody calls the semaphore again: only the reminder can drop the stored leases. Its first tick is due just
+        // after the leases end; the 1-minute period is the backstop, hence the deadline.
+        var reaped = await Eventually.ReturnsAsync(
+            () => ReadStoredAsync(name),
+            stored => stored.Leases.Count == 0,
+            "the reminder to drop the expired leases",
+            TimeSpan.FromMinutes(3));
+
+        Assert.Equal((2, last.FencingToken), (reaped.MaxCount, reaped.FencingToken));
+        Assert.Equal(last.FencingToken + 1, (await Semaphore(name).TryAcquire("next", LeaseIds.New(), 2, Ttl)).FencingToken);
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_naming_the_rule_before_anything_changes()
     {
         var name = LockNames.Unique("sem-bad-input");
