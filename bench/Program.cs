@@ -57,7 +57,7 @@ if (results.Failures.Count > 0)
 
 return 0;
 
-// (a)-(d): every peer up at once, each scenario in windows that take turns between the peers.
+// (a)-(d) and (f): every peer up at once, each scenario in windows that take turns between the peers.
 async Task RunScenariosAsync()
 {
     var peers = new List<IBenchLock>();
@@ -78,7 +78,7 @@ async Task RunScenariosAsync()
             }
         }
 
-        IScenario[] all = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings)];
+        IScenario[] all = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings), new HotSemaphore(settings)];
         var scenarios = all.Where(s => options.TimedScenarios.Contains(s.Id)).ToArray();
         foreach (var scenario in scenarios)
         {

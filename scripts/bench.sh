@@ -3,10 +3,13 @@
 # The benchmark of issue 7: this lock service (one silo and three silos, real
 # LockSilo processes on PostgreSQL) side by side with a PostgreSQL lock table,
 # PostgreSQL advisory locks (DistributedLock.Postgres) and Redis
-# (DistributedLock.Redis), all in one run against the same PostgreSQL server.
+# (DistributedLock.Redis), all in one run against the same PostgreSQL server;
+# and scenario (f) of issue 13: the semaphore grain against a PostgreSQL slot
+# table and DistributedLock.Redis's RedisDistributedSemaphore.
 #
 #   scripts/bench.sh                     # everything; about 6-8 minutes on 2 cores
 #   scripts/bench.sh --peers pg-row,orleans-1 --scale 10000   # extra args go to the bench program
+#   scripts/bench.sh --scenarios f --scale 0 --results /tmp/f.json --markdown /tmp/f.md   # only (f), for development
 #
 # Starts and, on exit, stops everything it needs: a throwaway PostgreSQL with
 # sql/ applied (scripts/lib/postgres.sh), a throwaway Redis on a free loopback

@@ -17,13 +17,22 @@ internal interface IBenchLock : IAsyncDisposable
     /// <paramref name="timeout"/>. <see langword="null"/> when the wait timed out.
     /// </summary>
     ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout);
+
+    /// <summary>
+    /// The counting semaphore of the same backend, on this peer's connection, for scenario (f); <see langword="null"/>
+    /// when the backend's library offers none (DistributedLock.Postgres has no semaphore).
+    /// </summary>
+    ValueTask<IBenchSemaphore?> CreateSemaphoreAsync() => ValueTask.FromResult<IBenchSemaphore?>(null);
 }
 
-/// <summary>A held lock of some peer.</summary>
+/// <summary>A held lock, or a held slot of a semaphore, of some peer.</summary>
 internal interface IBenchHandle
 {
     /// <summary>The grant's fencing token, for peers that give one (this service); <see langword="null"/> for the others.</summary>
     long? FencingToken => null;
+
+    /// <summary>The semaphore slot granted, for peers that name one; <see langword="null"/> for locks and the others.</summary>
+    int? Slot => null;
 
     ValueTask ReleaseAsync();
 }

@@ -42,6 +42,9 @@ internal sealed class OrleansLock : IBenchLock
     public async ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout) =>
         Wrap(await Lock(lockName, ttl).TryAcquireAsync(timeout));
 
+    public ValueTask<IBenchSemaphore?> CreateSemaphoreAsync() =>
+        ValueTask.FromResult<IBenchSemaphore?>(new OrleansSemaphore(_client.Grains, $"{Name}:{Environment.ProcessId}"));
+
     public ValueTask DisposeAsync() => _client.DisposeAsync();
 
     private DistributedLock Lock(string lockName, TimeSpan ttl) =>

@@ -6,7 +6,7 @@ namespace LockService.Bench.Peers;
 /// <summary>
 /// The lock table users write themselves (the seed project): <c>locks(lock_name primary key, lock_owner, lock_time,
 /// expires_at)</c>. Acquire is one upsert that only takes the row when it is expired or already ours; release is one
-/// conditional delete. Waiting retries after a 1–5 ms jittered sleep (a precise one: see <see cref="PreciseDelay"/>).
+/// conditional delete. Waiting retries after a 1–5 ms jittered sleep (<see cref="PollingWait"/>).
 /// </summary>
 internal sealed class PgRowLock : IBenchLock
 {
@@ -61,25 +61,13 @@ internal sealed class PgRowLock : IBenchLock
         return await TryOnceAsync(lockName, owner, ttl) ? new Handle(this, lockName, owner) : null;
     }
 
-    public async ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout)
+    public ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout)
     {
         var owner = $"{_ownerPrefix}:{Interlocked.Increment(ref _acquisitions)}";
-        var deadline = TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond) + timeout;
-        while (true)
-        {
-            if (await TryOnceAsync(lockName, owner, ttl))
-            {
-                return new Handle(this, lockName, owner);
-            }
-
-            if (TimeSpan.FromTicks(Environment.TickCount64 * TimeSpan.TicksPerMillisecond) >= deadline)
-            {
-                return null;
-            }
-
-            await PreciseDelay.Shared.WaitAsync(TimeSpan.FromMicroseconds(Random.Shared.Next(1_000, 5_001)));
-        }
+        return PollingWait.UntilAsync<IBenchHandle>(async () => await TryOnceAsync(lockName, owner, ttl) ? new Handle(this, lockName, owner) : null, timeout);
     }
+
+    public async ValueTask<IBenchSemaphore?> CreateSemaphoreAsync() => await PgSlotSemaphore.CreateAsync(_dataSource);
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 

@@ -31,6 +31,8 @@ internal sealed class RedisLock : IBenchLock
     public async ValueTask<IBenchHandle?> AcquireAsync(string lockName, TimeSpan ttl, TimeSpan timeout) =>
         Wrap(await Lock(lockName, ttl).TryAcquireAsync(timeout));
 
+    public ValueTask<IBenchSemaphore?> CreateSemaphoreAsync() => ValueTask.FromResult<IBenchSemaphore?>(new RedisSemaphore(_database));
+
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
 
     private RedisDistributedLock Lock(string lockName, TimeSpan ttl) =>

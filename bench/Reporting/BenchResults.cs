@@ -48,12 +48,14 @@ internal sealed class BenchResults
         Set(scenario, peer, "token_regressions", monitor.TokenRegressions);
         if (monitor.Overlaps > 0)
         {
-            Fail($"({scenario}) {peer}: MUTUAL EXCLUSION VIOLATED: {monitor.Overlaps} times two clients held the lock at once.");
+            Fail(monitor.MaxHolders == 1
+                ? $"({scenario}) {peer}: MUTUAL EXCLUSION VIOLATED: {monitor.Overlaps} times two clients held the lock at once."
+                : $"({scenario}) {peer}: SEMAPHORE LIMIT VIOLATED: {monitor.Overlaps} times more than {monitor.MaxHolders} clients held the semaphore at once, or two held one slot.");
         }
 
         if (monitor.TokenRegressions > 0)
         {
-            Fail($"({scenario}) {peer}: FENCING VIOLATED: {monitor.TokenRegressions} grants carried a fencing token no larger than the grant before.");
+            Fail($"({scenario}) {peer}: FENCING VIOLATED: {monitor.TokenRegressions} grants carried a fencing token no larger than the grant before{(monitor.MaxHolders == 1 ? "" : " in the same slot")}.");
         }
     }
 

@@ -22,6 +22,12 @@ internal static class Report
         ("d", "regained_pct", "(d) releaser got it straight back, %"),
         ("d", "min_grants_per_client", "(d) fewest grants of a client"),
         ("d", "max_grants_per_client", "(d) most grants of a client"),
+        ("f", "grants_per_s", "(f) semaphore, max 4, wait: grants/s"),
+        ("f", "handoff_p50_ms", "(f) handoff p50, ms"),
+        ("f", "handoff_p99_ms", "(f) handoff p99, ms"),
+        ("f", "regained_pct", "(f) releaser got a slot straight back, %"),
+        ("f", "min_grants_per_client", "(f) fewest grants of a client"),
+        ("f", "max_grants_per_client", "(f) most grants of a client"),
         ("e", "acquire_all_s", "(e) 100,000 locks: time to acquire all, s"),
         ("e", "bytes_per_held_lock", "(e) silo RSS per held lock, bytes"),
         ("e", "rss_held_mib", "(e) silo RSS with all held, MiB"),
@@ -49,10 +55,12 @@ internal static class Report
             text.AppendLine($"| {label} | {string.Join(" | ", cells.Select(c => c == "n/a" ? "–" : c))} |");
         }
 
-        var overlaps = Peers.Sum(peer => new[] { "a", "b", "c", "d" }.Sum(s => results.Get(s, peer, "overlaps") ?? 0));
+        var overlaps = Peers.Sum(peer => BenchOptions.AllTimedScenarios.Sum(s => results.Get(s, peer, "overlaps") ?? 0));
         text.AppendLine();
-        var regressions = Peers.Sum(peer => new[] { "a", "b", "c", "d" }.Sum(s => results.Get(s, peer, "token_regressions") ?? 0));
-        text.AppendLine($"Overlapping holders seen in (a)–(d), all peers: {overlaps:F0}. Grants whose fencing token did not rise (peers with tokens): {regressions:F0}.");
+        var regressions = Peers.Sum(peer => BenchOptions.AllTimedScenarios.Sum(s => results.Get(s, peer, "token_regressions") ?? 0));
+        text.AppendLine($"Overlapping holders seen in (a)–(d) and (f), all peers: {overlaps:F0} (in (f): more holders of the semaphore than its limit at once, or two of one slot). Grants whose fencing token did not rise (peers with tokens; in (f) per slot): {regressions:F0}.");
+        text.AppendLine();
+        text.AppendLine("In (f) each peer runs its backend's semaphore: `pg-row` a table of slot rows claimed with a conditional update, `redis` DistributedLock.Redis's `RedisDistributedSemaphore`, `orleans-*` the semaphore grain (`pg-advisory` has none).");
         text.AppendLine();
         text.AppendLine("| target (orleans-1) | value | limit | met |");
         text.AppendLine("|---|---:|---:|:---:|");

@@ -1,6 +1,6 @@
 namespace LockService.Bench.Reporting;
 
-/// <summary>One target of issue 7: a ratio (or a plain figure) measured in this run, its limit, and whether it is met.</summary>
+/// <summary>One target of issue 7 (and of issue 13 for (f)): a ratio (or a plain figure) measured in this run, its limit, and whether it is met.</summary>
 internal sealed record TargetResult(string Name, double? Value, double Limit, bool Met, string Comparison, string Detail);
 
 /// <summary>
@@ -23,7 +23,7 @@ internal static class Targets
                 Detail(r, "c", "refused_per_s", "pg-row", "/s")),
             AtLeast("(c) successful tries/s: orleans-1 / pg-advisory", Ratio(r, "c", "acquired_per_s", "pg-advisory"), 1.0,
                 Detail(r, "c", "acquired_per_s", "pg-advisory", "/s")),
-            AtMost("(a)-(d) overlaps, every peer", TotalOverlaps(r), 0, "holders counted in process; any overlap fails the run"),
+            AtMost("(a)-(d), (f) overlaps, every peer", TotalOverlaps(r), 0, "holders counted in process, in (f) more than 4 or two of one slot; any overlap fails the run"),
             AtMost("(d) handoff p50: orleans-1 / pg-advisory", Ratio(r, "d", "handoff_p50_ms", "pg-advisory"), 2.0,
                 Detail(r, "d", "handoff_p50_ms", "pg-advisory", "ms")),
             AtMost("(d) handoff p50: orleans-1 / pg-row", Ratio(r, "d", "handoff_p50_ms", "pg-row"), 0.5,
@@ -34,6 +34,10 @@ internal static class Targets
                 "straight back to the client that just released it"),
             AtLeast("(d) fewest grants of a client / mean (orleans-1)", r.Get("d", Subject, "min_to_mean"), 0.5,
                 $"fewest {Format(r.Get("d", Subject, "min_grants_per_client"))}, mean {Format(r.Get("d", Subject, "mean_grants_per_client"))}"),
+            AtLeast("(f) semaphore grants/s: orleans-1 / redis", Ratio(r, "f", "grants_per_s", "redis"), 1.0,
+                Detail(r, "f", "grants_per_s", "redis", "/s")),
+            AtMost("(f) semaphore handoff p50, ms (orleans-1)", r.Get("f", Subject, "handoff_p50_ms"), 2.0,
+                $"p99 {Format(r.Get("f", Subject, "handoff_p99_ms"))} ms; redis p50 {Format(r.Get("f", "redis", "handoff_p50_ms"))} ms, pg-row p50 {Format(r.Get("f", "pg-row", "handoff_p50_ms"))} ms"),
             AtMost("(e) silo memory per held lock, bytes (orleans-1)", r.Get("e", Subject, "bytes_per_held_lock"), 4096,
                 $"RSS {Format(r.Get("e", Subject, "rss_before_mib"))} MiB before, {Format(r.Get("e", Subject, "rss_held_mib"))} MiB with {Format(r.Get("e", Subject, "locks_held"))} locks held"),
             AtMost("(e) lock grains still active after release and idle wait, % of held", IdleActivePercent(r), 1.0,

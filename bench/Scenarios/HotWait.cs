@@ -14,37 +14,21 @@ internal sealed class HotWait(ScenarioSettings settings) : IScenario
 {
     private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly Dictionary<string, Figures> _figures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WaitFigures> _figures = new(StringComparer.Ordinal);
 
     public string Id => "d";
 
-    public Task WarmUpAsync(IBenchLock peer) => RunWindowAsync(peer, new Figures(settings.Clients), settings.Warmup);
+    public Task WarmUpAsync(IBenchLock peer) => RunWindowAsync(peer, NewFigures(), settings.Warmup);
 
     public Task MeasureAsync(IBenchLock peer, TimeSpan window) => RunWindowAsync(peer, FiguresOf(peer), window);
 
-    public void Report(IBenchLock peer, BenchResults results)
-    {
-        var figures = FiguresOf(peer);
-        var grants = figures.Grants;
-        var total = grants.Sum();
-        var mean = (double)total / grants.Length;
-        results.Set(Id, peer.Name, "grants_per_s", total / figures.Seconds);
-        results.Set(Id, peer.Name, "handoff_p50_ms", figures.Handoffs.PercentileMs(50));
-        results.Set(Id, peer.Name, "handoff_p99_ms", figures.Handoffs.PercentileMs(99));
-        results.Set(Id, peer.Name, "regained_pct", figures.Handoffs.Count == 0 ? double.NaN : 100.0 * figures.Regained / figures.Handoffs.Count);
-        results.Set(Id, peer.Name, "min_grants_per_client", grants.Min());
-        results.Set(Id, peer.Name, "max_grants_per_client", grants.Max());
-        results.Set(Id, peer.Name, "mean_grants_per_client", mean);
-        results.Set(Id, peer.Name, "min_to_mean", mean == 0 ? double.NaN : grants.Min() / mean);
-        results.Set(Id, peer.Name, "wait_timeouts", figures.Timeouts);
-        results.CheckExclusion(Id, peer.Name, figures.Monitor);
-    }
+    public void Report(IBenchLock peer, BenchResults results) => FiguresOf(peer).Report(Id, peer.Name, results);
 
     /// <summary>
     /// The clients acquire, hold and release until the window ends; grants whose answer comes back after it are
     /// released at once and not counted, so every client ends its last wait and the window drains.
     /// </summary>
-    private async Task RunWindowAsync(IBenchLock peer, Figures figures, TimeSpan window)
+    private async Task RunWindowAsync(IBenchLock peer, WaitFigures figures, TimeSpan window)
     {
         var name = $"bench-d-{peer.Name}";
 
@@ -94,20 +78,8 @@ internal sealed class HotWait(ScenarioSettings settings) : IScenario
         figures.Seconds += window.TotalSeconds;
     }
 
-    private Figures FiguresOf(IBenchLock peer) =>
-        _figures.TryGetValue(peer.Name, out var figures) ? figures : _figures[peer.Name] = new Figures(settings.Clients);
+    private WaitFigures FiguresOf(IBenchLock peer) =>
+        _figures.TryGetValue(peer.Name, out var figures) ? figures : _figures[peer.Name] = NewFigures();
 
-    private sealed class Figures(int clients)
-    {
-        public long Regained;
-        public long Timeouts;
-
-        public LatencyRecorder Handoffs { get; } = new();
-
-        public ExclusionMonitor Monitor { get; } = new();
-
-        public long[] Grants { get; } = new long[clients];
-
-        public double Seconds { get; set; }
-    }
+    private WaitFigures NewFigures() => new(settings.Clients, new ExclusionMonitor());
 }

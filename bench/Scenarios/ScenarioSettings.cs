@@ -21,13 +21,16 @@ internal sealed record ScenarioSettings
     /// <summary>Run once per scenario and peer before its windows and thrown away (JIT, pools, activations, first-grant work).</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Concurrent clients of scenarios (b), (c) and (d).</summary>
+    /// <summary>Concurrent clients of scenarios (b), (c), (d) and (f).</summary>
     public int Clients { get; init; } = 32;
 
     /// <summary>Distinct lock names of scenario (b).</summary>
     public int Names { get; init; } = 1_000;
 
-    /// <summary>How long a holder keeps the lock in scenario (d).</summary>
+    /// <summary>Slots of the one semaphore of scenario (f).</summary>
+    public int SemaphoreMaxCount { get; init; } = 4;
+
+    /// <summary>How long a holder keeps the lock in scenario (d), and a slot in (f).</summary>
     public TimeSpan Hold { get; init; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Lease of every grant in (a)–(d): far longer than any hold, so no lease runs out mid-scenario.</summary>

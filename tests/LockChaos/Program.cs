@@ -21,7 +21,10 @@ if (args.Length > 0 && args[0] == "client")
         options["--history"],
         options["--postgres"],
         (int.Parse(options["--hold-ms"].Split('-')[0], CultureInfo.InvariantCulture), int.Parse(options["--hold-ms"].Split('-')[1], CultureInfo.InvariantCulture)),
-        options["--api"] == HandleWorker.Api));
+        options["--api"] == HandleWorker.Api,
+        int.Parse(options["--semaphore-workers"], CultureInfo.InvariantCulture),
+        int.Parse(options["--semaphores"], CultureInfo.InvariantCulture),
+        int.Parse(options["--semaphore-max"], CultureInfo.InvariantCulture)));
 }
 
 if (args.Length > 0 && args[0] == "run")

@@ -9,6 +9,9 @@ public sealed class CheckReport
 
     public int Grants { get; set; }
 
+    /// <summary>Of <see cref="Grants"/>, those of semaphores (judged by C3 against their limit, by C4 per slot).</summary>
+    public int SemaphoreGrants { get; set; }
+
     public int Faults { get; set; }
 
     public int C1 { get; set; }
@@ -74,7 +77,7 @@ public sealed class CheckReport
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append($"operations {Operations}, grants {Grants}, faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6} C7 {C7}{(C7 > 0 ? $" (max {MaxBeliefOverrunMs:0} ms)" : "")}, ");
+        text.Append($"operations {Operations}, grants {Grants} (semaphores {SemaphoreGrants}), faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6} C7 {C7}{(C7 > 0 ? $" (max {MaxBeliefOverrunMs:0} ms)" : "")}, ");
         text.Append($"handle grants {HandleGrants}, handles lost {HandlesLost}, ");
         text.Append($"max recovery {MaxRecoveryMs / 1000:0.0} s, fenced writes accepted {FencedWritesAccepted}, stale rejected {StaleWritesRejected}, stale silo writes refused by storage {StaleSiloWritesRefused}, unfenced lost updates {UnfencedLostUpdates}");
         foreach (var note in Notes)

@@ -9,10 +9,11 @@ public sealed record FinalState(
     IReadOnlyDictionary<string, long> Counters);
 
 /// <summary>
-/// Judges a history against the lock service's guarantees, per lock:
-/// C1 a token is granted to one owner only; C2 tokens follow real time; C3 no two holders overlap (conservatively:
-/// a hold runs from its grant's answer to the earlier of its release and its last successful acquire/refresh
-/// invocation plus TTL); C4 the fenced resource never accepted a write after a higher token had written, judged
+/// Judges a history against the lock service's guarantees, per lock or semaphore name:
+/// C1 a token is granted to one owner only; C2 tokens follow real time; C3 no two holders of a lock overlap, and no
+/// more than N holders of a semaphore of limit N (conservatively: a hold runs from its grant's answer to the earlier
+/// of its release and its last successful acquire/refresh invocation plus TTL); C4 the fenced resource (a
+/// semaphore's: each slot's own) never accepted a write after a higher token had written, judged
 /// from every attempted write the clients recorded; C5 the highest stored token equals
 /// the highest seen, give or take grants whose answer was lost; C6 after each fault, no lock
 /// refuses clients for longer than the bound before it is granted again; C7 a live lock handle stops believing it
@@ -27,6 +28,7 @@ public static class HistoryChecker
         var report = new CheckReport { Operations = operations.Count, C3Measured = measureC3Only };
         var grants = operations.Where(o => o.Op == HistoryEvent.Ops.Acquire && o.Ok && o.Lock is not null && o.Token is not null).ToList();
         report.Grants = grants.Count;
+        report.SemaphoreGrants = grants.Count(g => g.Max is not null);
 
         foreach (var perLock in operations.Where(o => o.Lock is not null && o.Op != HistoryEvent.Ops.Fault).GroupBy(o => o.Lock!))
         {
@@ -70,9 +72,10 @@ public static class HistoryChecker
         }
     }
 
-    // C3
+    // C3: at most `limit` holders at once, where the limit is a semaphore's recorded max and 1 for a lock.
     private static void CheckNoOverlap(string lockName, List<Operation> operations, CheckReport report)
     {
+        var limit = operations.Where(o => o.Op == HistoryEvent.Ops.Acquire).Select(o => o.Max ?? 1).DefaultIfEmpty(1).Max();
         var holds = new List<(string Owner, long Token, long Start, long End)>();
         foreach (var lease in operations.Where(o => o.Owner is not null && o.Token is not null && o.Ok && o.Op is HistoryEvent.Ops.Acquire or HistoryEvent.Ops.Refresh)
                      .GroupBy(o => (Owner: o.Owner!, Token: o.Token!.Value)))
@@ -98,12 +101,20 @@ public static class HistoryChecker
         foreach (var hold in holds.OrderBy(h => h.Start))
         {
             active.RemoveAll(a => a.End <= hold.Start);
-            foreach (var other in active.Where(a => a.Owner != hold.Owner))
+
+            // The new hold makes one holder more than the others still holding. Each of them beyond limit - 1 is one
+            // violation, and lasts as long as that many others still hold: ordered by when they end, the k-th latest
+            // one's end (for a lock, limit 1: every other holder is a violation, lasting until it ends).
+            var others = active.Where(a => a.Owner != hold.Owner).OrderByDescending(a => a.End).ToList();
+            for (var k = limit - 1; k < others.Count; k++)
             {
+                var other = others[k];
                 var overlap = (Math.Min(other.End, hold.End) - hold.Start) * 1000.0 / Stopwatch.Frequency;
                 report.C3++;
                 report.MaxOverlapMs = Math.Max(report.MaxOverlapMs, overlap);
-                report.Violation("C3", $"lock {lockName}: {hold.Owner} (token {hold.Token}) held while {other.Owner} (token {other.Token}) still did, for {overlap:0} ms");
+                report.Violation("C3", limit == 1
+                    ? $"lock {lockName}: {hold.Owner} (token {hold.Token}) held while {other.Owner} (token {other.Token}) still did, for {overlap:0} ms"
+                    : $"semaphore {lockName} (max {limit}): {hold.Owner} (token {hold.Token}) held while {k + 1} others still did ({string.Join(", ", others.Take(k + 1).Select(o => $"{o.Owner} token {o.Token}"))}), {limit + 1} holders for {overlap:0} ms");
             }
 
             active.Add(hold);
@@ -128,16 +139,19 @@ public static class HistoryChecker
     // so a resource that forgot a token would log a clean sequence). Writes that overlap in time may have landed in
     // either order, so only a write that began after the higher one's answer counts; unknown outcomes prove nothing.
     // The log is judged as well: it catches an accepted write that no surviving client recorded.
+    // A semaphore's holders write to their slot's resource (one "highest wins" for all slots would refuse legitimate
+    // concurrent holders), so its writes are judged per slot; its resource log is keyed per slot already.
     private static void CheckFencing(List<Operation> operations, FinalState final, CheckReport report)
     {
-        foreach (var perLock in operations.Where(o => o.Op == HistoryEvent.Ops.FencedWrite && o.Ok && o.Lock is not null && o.Token is not null).GroupBy(o => o.Lock!))
+        foreach (var perResource in operations.Where(o => o.Op == HistoryEvent.Ops.FencedWrite && o.Ok && o.Lock is not null && o.Token is not null).GroupBy(o => (Lock: o.Lock!, o.Slot)))
         {
-            foreach (var (write, highest) in WithHighestAnsweredBefore(perLock.ToList()))
+            var resource = perResource.Key.Slot is { } slot ? $"semaphore {perResource.Key.Lock} slot {slot}" : $"lock {perResource.Key.Lock}";
+            foreach (var (write, highest) in WithHighestAnsweredBefore(perResource.ToList()))
             {
                 if (highest is not null && write.Token < highest.Token)
                 {
                     report.C4++;
-                    report.Violation("C4", $"lock {perLock.Key}: {write.Owner} wrote with token {write.Token} and the fenced resource accepted it, after {highest.Owner}'s write with token {highest.Token} had been accepted");
+                    report.Violation("C4", $"{resource}: {write.Owner} wrote with token {write.Token} and the fenced resource accepted it, after {highest.Owner}'s write with token {highest.Token} had been accepted");
                 }
             }
         }

@@ -20,7 +20,17 @@ public sealed record HistoryEvent
     /// <summary><c>invoke</c>, <c>ok</c>, <c>fail</c> (definitely did not happen) or <c>unknown</c>.</summary>
     [JsonPropertyName("phase")] public required string Phase { get; init; }
 
+    /// <summary>The lock's name, or the semaphore's (then <see cref="Max"/> is set on its acquires).</summary>
     [JsonPropertyName("lock")] public string? Lock { get; init; }
+
+    /// <summary>On a semaphore's acquire invoke: its limit, the most holders it may have at once. Absent for a lock (one).</summary>
+    [JsonPropertyName("max")] public int? Max { get; init; }
+
+    /// <summary>
+    /// A semaphore lease's slot: on an acquire's answer, and on the invokes made under that lease (a fenced write goes
+    /// to the slot's own resource). Absent for a lock.
+    /// </summary>
+    [JsonPropertyName("slot")] public int? Slot { get; init; }
 
     [JsonPropertyName("owner")] public string? Owner { get; init; }
 

@@ -1,6 +1,9 @@
 namespace LockService.Chaos.History;
 
-/// <summary>An invocation paired with its completion. <see cref="EndT"/> is null when none was recorded (the process died).</summary>
+/// <summary>
+/// An invocation paired with its completion. <see cref="EndT"/> is null when none was recorded (the process died).
+/// <see cref="Max"/> and <see cref="Slot"/> are set for a semaphore's operations only.
+/// </summary>
 public sealed record Operation(
     string Client,
     long Id,
@@ -15,13 +18,16 @@ public sealed record Operation(
     string? Detail,
     string? Api = null,
     string? Target = null,
-    string? Kind = null)
+    string? Kind = null,
+    int? Max = null,
+    int? Slot = null)
 {
     /// <summary>
-    /// The call could not have waited in the lock's queue: the raw API only tries, and a handle acquisition says its
-    /// kind ("try") at its invocation. Such a grant was made at some moment of its call, not only at its answer.
+    /// The call could not have waited in a lock's queue: the raw lock API only tries, and a handle acquisition says its
+    /// kind ("try") at its invocation. Such a grant was made at some moment of its call, not only at its answer. A
+    /// semaphore's acquire (it has a <see cref="Max"/>) does not say whether it waited, so it never counts as a try.
     /// </summary>
-    public bool IsTry => Api != HistoryEvent.Apis.Handle || Kind == "try";
+    public bool IsTry => Max is null && (Api != HistoryEvent.Apis.Handle || Kind == "try");
 
     public bool Ok => Outcome == HistoryEvent.Phases.Ok;
 
@@ -56,7 +62,10 @@ public sealed record Operation(
                 end?.Detail ?? invoke.Detail,
                 invoke.Api,
                 invoke.Target,
-                invoke.Detail));
+                invoke.Detail,
+                invoke.Max,
+                // As with the token: an acquire learns its slot from the answer, every later call names it.
+                invoke.Slot ?? end?.Slot));
         }
 
         return operations;

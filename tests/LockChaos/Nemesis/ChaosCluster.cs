@@ -109,6 +109,8 @@ public sealed class ChaosCluster : IAsyncDisposable
                      "--duration-s", $"{_settings.RemainingSeconds()}", "--history", Path.Combine(_historyFolder, $"{id}.jsonl"),
                      "--postgres", ConnectionString, "--hold-ms", $"{_settings.HoldMs.Min}-{_settings.HoldMs.Max}",
                      "--api", UsesHandles(id) ? HandleWorker.Api : "raw",
+                     "--semaphore-workers", $"{_settings.SemaphoreWorkersPerClient}", "--semaphores", $"{_settings.Semaphores}",
+                     "--semaphore-max", $"{_settings.SemaphoreMaxCount}",
                  })
         {
             start.ArgumentList.Add(argument);
@@ -130,17 +132,21 @@ public sealed class ChaosCluster : IAsyncDisposable
     public static bool UsesHandles(string clientId) => int.Parse(clientId[1..], CultureInfo.InvariantCulture) % 2 == 1;
 
     /// <summary>
-    /// Waits until raw and handle clients alike have been granted a lock, so the first fault hits a working system: on a
-    /// loaded machine the client processes can take many seconds to start and connect, and C6 would count that as
-    /// the fault's recovery. Gives up after <paramref name="deadline"/> (the checker then judges what happened).
+    /// Waits until raw and handle clients alike have been granted a lock, and the semaphore workers a slot, so the first
+    /// fault hits a working system: on a loaded machine the client processes can take many seconds to start and
+    /// connect, and C6 would count that as the fault's recovery. Gives up after <paramref name="deadline"/> (the
+    /// checker then judges what happened).
     /// </summary>
     public async Task WaitForWorkloadAsync(TimeSpan deadline)
     {
         var started = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(started) < deadline)
         {
-            var grants = HistoryFile.ReadAll(_historyFolder).Where(e => e.Op == HistoryEvent.Ops.Acquire && e.Phase == HistoryEvent.Phases.Ok).ToList();
-            if (grants.Any(e => e.Api == HistoryEvent.Apis.Handle) && grants.Any(e => e.Api is null && e.Client != "retrier"))
+            // Paired, because only an acquire's invoke says whether it was a semaphore's (its limit).
+            var grants = Operation.FromEvents(HistoryFile.ReadAll(_historyFolder)).Where(o => o.Op == HistoryEvent.Ops.Acquire && o.Ok).ToList();
+            if (grants.Any(o => o.Api == HistoryEvent.Apis.Handle)
+                && grants.Any(o => o.Api is null && o.Max is null && o.Client != "retrier")
+                && (_settings.SemaphoreWorkersPerClient == 0 || grants.Any(o => o.Max is not null)))
             {
                 Faults.Log($"workload running after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
                 return;
@@ -149,7 +155,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             await Task.Delay(250);
         }
 
-        Faults.Log($"the workload made no grants of both kinds within {deadline.TotalSeconds:0} s; the faults start anyway");
+        Faults.Log($"the workload made no grants of every kind within {deadline.TotalSeconds:0} s; the faults start anyway");
     }
 
     public IReadOnlyList<(string Id, Process Process)> LiveClients => _clients.Where(c => !c.Process.HasExited).ToList();
@@ -159,6 +165,19 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         var grain = Grains.GetGrain<ILockGrain>(lockName);
         await grain.Describe();
+        return await HostOfActivationAsync(grain);
+    }
+
+    /// <summary>The silo that hosts the semaphore's activation now, if the directory knows one.</summary>
+    public async Task<SiloSlot?> HostOfSemaphoreAsync(string semaphoreName)
+    {
+        var grain = Grains.GetGrain<ISemaphoreGrain>(semaphoreName);
+        await grain.Describe();
+        return await HostOfActivationAsync(grain);
+    }
+
+    private async Task<SiloSlot?> HostOfActivationAsync(IAddressable grain)
+    {
         var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);
         return address is null ? null : _silos.SlotOf(address.Endpoint.Port);
     }

@@ -11,6 +11,15 @@ public sealed record ChaosSettings
 
     public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Semaphore workers per client process, beside its lock workers (<see cref="Workload.SemaphoreWorker"/>).</summary>
+    public int SemaphoreWorkersPerClient { get; init; } = 1;
+
+    /// <summary>How many semaphores the semaphore workers share.</summary>
+    public int Semaphores { get; init; } = 1;
+
+    /// <summary>Each semaphore's limit: fewer than its workers, so they contend and C3 has something to judge.</summary>
+    public int SemaphoreMaxCount { get; init; } = 2;
+
     /// <summary>How long a worker holds a lock once it has it: a random value in this range, in milliseconds.</summary>
     public (int Min, int Max) HoldMs { get; init; } = (100, 1500);
 

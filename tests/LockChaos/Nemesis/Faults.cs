@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LockService.Chaos.History;
+using LockService.Chaos.Workload;
 using LockService.Testing;
 using Orleans.Runtime.Placement;
 
@@ -38,13 +39,22 @@ public static class Faults
             }
         };
 
+    /// <summary>The semaphore the kills aim at every other round: the workload's first, which every semaphore worker takes now and then.</summary>
+    public static readonly string HotSemaphore = SemaphoreWorker.SemaphoreName(0);
+
+    /// <summary>The kills of <see cref="KillHostingSiloAsync"/>, starting with the hot semaphore's host: a short test then kills a semaphore's silo too.</summary>
+    public static Task KillSemaphoreHostFirstAsync(ChaosCluster cluster, ChaosSettings settings, int round) => KillHostingSiloAsync(cluster, settings, round + 1);
+
+    /// <summary>Kills the silo hosting the hot lock, or, every other round when the workload has semaphores, the hot semaphore.</summary>
     public static async Task KillHostingSiloAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
-        var slot = await cluster.HostOfAsync(HotLock) ?? cluster.Silos[round % cluster.Silos.Count];
+        var semaphore = settings.SemaphoreWorkersPerClient > 0 && round % 2 == 1;
+        var target = semaphore ? HotSemaphore : HotLock;
+        var slot = (semaphore ? await cluster.HostOfSemaphoreAsync(target) : await cluster.HostOfAsync(target)) ?? cluster.Silos[round % cluster.Silos.Count];
         var at = HistoryFile.Now();
         slot.Process!.Kill();
-        cluster.RecordFault($"kill -9 silo {slot.Index} hosting {HotLock}", at, at);
-        Log($"kill -9 silo {slot.Index} (hosting {HotLock})");
+        cluster.RecordFault($"kill -9 silo {slot.Index} hosting {target}", at, at);
+        Log($"kill -9 silo {slot.Index} (hosting {target})");
         await Task.Delay(TimeSpan.FromSeconds(3));
         await cluster.RestartSiloAsync(slot);
     }

@@ -15,6 +15,9 @@ public sealed class ProtectedResources(NpgsqlDataSource database)
         CREATE TABLE IF NOT EXISTS chaos_counter (lock_name text PRIMARY KEY, value bigint NOT NULL);
         """;
 
+    /// <summary>The fenced resource of one slot of a semaphore: its own row, so each slot keeps its own highest token.</summary>
+    public static string SlotResource(string semaphoreName, int slot) => $"{semaphoreName}/slot-{slot}";
+
     /// <summary>True if accepted. One statement: the row lock orders concurrent writers, and the log row is taken under it.</summary>
     public async Task<bool> FencedWriteAsync(string lockName, long token, string client)
     {

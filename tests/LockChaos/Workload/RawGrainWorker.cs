@@ -78,23 +78,12 @@ public sealed class RawGrainWorker(WorkerHistory history, WorkloadSettings setti
         }
     }
 
-    private async Task<(string Outcome, LockResult? Result)> CallAsync(string op, string lockName, string owner, long? token, TimeSpan? ttl, Func<Task<LockResult>> call, Func<LockResult, bool> succeeded)
-    {
-        var id = history.Record(op, HistoryEvent.Phases.Invoke, lockName, owner, token, ttl: ttl);
-        try
+    private Task<(string Outcome, LockResult? Result)> CallAsync(string op, string lockName, string owner, long? token, TimeSpan? ttl, Func<Task<LockResult>> call, Func<LockResult, bool> succeeded) =>
+        history.CallAsync(op, lockName, owner, token, ttl, call, succeeded, result =>
         {
-            var result = await call();
-            var outcome = succeeded(result) ? HistoryEvent.Phases.Ok : HistoryEvent.Phases.Fail;
             // A release that hands the lock to a waiter answers with the waiter's new token: the operation keeps the
             // caller's own token (which is what the checker matches a release against), the answer's goes into the detail.
             var recorded = op == HistoryEvent.Ops.Acquire ? (result.Acquired ? result.FencingToken : null) : token;
-            history.Record(op, outcome, lockName, owner, recorded, recorded == result.FencingToken ? result.Outcome.ToString() : $"{result.Outcome} (token {result.FencingToken})", id: id);
-            return (outcome, result);
-        }
-        catch (Exception exception) when (exception is not ArgumentException)
-        {
-            history.Record(op, HistoryEvent.Phases.Unknown, lockName, owner, token, exception.GetType().Name, id: id);
-            return (HistoryEvent.Phases.Unknown, null);
-        }
-    }
+            return (recorded, null, recorded == result.FencingToken ? result.Outcome.ToString() : $"{result.Outcome} (token {result.FencingToken})");
+        });
 }

@@ -17,11 +17,15 @@ public sealed record WorkloadSettings(
     string HistoryPath,
     string Postgres,
     (int Min, int Max) HoldMs,
-    bool HandleApi);
+    bool HandleApi,
+    int SemaphoreWorkers,
+    int Semaphores,
+    int SemaphoreMaxCount);
 
 /// <summary>
-/// A client process of the chaos suite: its workers take random locks, write to the protected resources while they
-/// hold them, refresh and release, and record every call's invocation and outcome with the shared monotonic clock.
+/// A client process of the chaos suite: its workers take random locks (and its semaphore workers slots of the
+/// semaphores, <see cref="SemaphoreWorker"/>), write to the protected resources while they hold them, refresh and
+/// release, and record every call's invocation and outcome with the shared monotonic clock.
 /// Its workers call the grain directly (<see cref="RawGrainWorker"/>) or, with <see cref="WorkloadSettings.HandleApi"/>,
 /// go through the client library's lock handles (<see cref="HandleWorker"/>).
 /// </summary>
@@ -45,11 +49,12 @@ public static class WorkloadClient
         using var history = new HistoryFile(settings.HistoryPath);
         var until = DateTime.UtcNow + settings.Duration;
 
-        await Task.WhenAll(Enumerable.Range(0, settings.Workers).Select(w => Task.Run(() =>
+        // The lock workers first, then the semaphore workers (numbered after them, so every worker name is unique).
+        await Task.WhenAll(Enumerable.Range(0, settings.Workers + settings.SemaphoreWorkers).Select(w => Task.Run(() =>
         {
             var worker = new WorkerHistory($"{settings.ClientId}-{w}", history, resources);
-            return settings.HandleApi
-                ? new HandleWorker(worker, settings, client.Locks).RunAsync(until)
+            return w >= settings.Workers ? new SemaphoreWorker(worker, settings, client.Grains).RunAsync(until)
+                : settings.HandleApi ? new HandleWorker(worker, settings, client.Locks).RunAsync(until)
                 : new RawGrainWorker(worker, settings, client.Grains).RunAsync(until);
         })));
         return 0;

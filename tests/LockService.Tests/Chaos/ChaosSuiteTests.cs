@@ -2,7 +2,10 @@ using LockService.Chaos.Nemesis;
 
 namespace LockService.Tests.Chaos;
 
-/// <summary>The chaos suite runs with lazily durable release on as well as off, and the smoke subset covers both briefly.</summary>
+/// <summary>
+/// The chaos suite runs with lazily durable release on as well as off, and the smoke subset covers both briefly; every
+/// test has a semaphore workload beside the locks'.
+/// </summary>
 public sealed class ChaosSuiteTests
 {
     // The suites only name the database; nothing here starts or touches it.
@@ -30,6 +33,16 @@ public sealed class ChaosSuiteTests
         var modes = ChaosSuite.Smoke(Postgres).Select(t => t.Settings.ReleaseMode).Distinct();
 
         Assert.Equal(["at once", "lazy 5 s"], modes.Order());
+    }
+
+    [Fact]
+    public void Every_test_runs_semaphore_workers_beside_the_lock_workers_more_of_them_than_a_semaphore_has_slots()
+    {
+        Assert.All(ChaosSuite.Smoke(Postgres).Concat(ChaosSuite.Full(Postgres)), test =>
+        {
+            var workers = test.Settings.Clients * test.Settings.SemaphoreWorkersPerClient;
+            Assert.True(workers > test.Settings.Semaphores * test.Settings.SemaphoreMaxCount, $"{test.Name}: {workers} semaphore workers on {test.Settings.Semaphores} × {test.Settings.SemaphoreMaxCount} slots do not contend");
+        });
     }
 
     [Fact]

@@ -97,6 +97,102 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C3_a_semaphore_with_as_many_overlapping_holds_as_its_limit_is_no_violation()
+    {
+        // max 2: a and b hold together, c is granted only once a released, d once b's lease ran out.
+        Op("a", "acquire", "S", "a:1", token: 1, at: 0, took: 5, ttl: 3000, max: 2, slot: 0);
+        Op("b", "acquire", "S", "b:1", token: 2, at: 100, took: 5, ttl: 1000, max: 2, slot: 1);
+        Op("a", "release", "S", "a:1", token: 1, at: 500, took: 5, slot: 0);
+        Op("c", "acquire", "S", "c:1", token: 3, at: 600, took: 5, ttl: 3000, max: 2, slot: 0);
+        Op("d", "acquire", "S", "d:1", token: 4, at: 1200, took: 5, ttl: 3000, max: 2, slot: 1);
+
+        var report = Check(Final(("S", 4)));
+
+        Assert.Equal(0, report.C3);
+        Assert.Equal(0, report.Failures);
+        Assert.Equal((4, 4), (report.Grants, report.SemaphoreGrants));
+    }
+
+    [Fact]
+    public void C3_a_semaphore_with_one_overlapping_hold_more_than_its_limit_is_a_violation()
+    {
+        // max 2: c is granted at 1000 while a and b still hold (b until 1100, a until 3000): three holders for 100 ms.
+        Op("a", "acquire", "S", "a:1", token: 1, at: 0, took: 5, ttl: 3000, max: 2, slot: 0);
+        Op("b", "acquire", "S", "b:1", token: 2, at: 100, took: 5, ttl: 1000, max: 2, slot: 1);
+        Op("c", "acquire", "S", "c:1", token: 3, at: 995, took: 5, ttl: 3000, max: 2, slot: 1);
+
+        var report = Check(Final(("S", 3)));
+
+        Assert.Equal(1, report.C3);
+        Assert.Equal(1, report.Failures);
+        Assert.InRange(report.MaxOverlapMs, 99, 101);
+        Assert.Contains(report.Violations, v => v.StartsWith("C3: semaphore S (max 2): c:1 (token 3) held while 2 others still did", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void C3_each_hold_beyond_a_semaphores_limit_is_one_violation()
+    {
+        // max 2 and four holders at once: two too many.
+        Op("a", "acquire", "S", "a:1", token: 1, at: 0, took: 5, ttl: 3000, max: 2);
+        Op("b", "acquire", "S", "b:1", token: 2, at: 100, took: 5, ttl: 3000, max: 2);
+        Op("c", "acquire", "S", "c:1", token: 3, at: 200, took: 5, ttl: 3000, max: 2);
+        Op("d", "acquire", "S", "d:1", token: 4, at: 300, took: 5, ttl: 3000, max: 2);
+
+        Assert.Equal(3, Check(Final(("S", 4))).C3); // c is one too many; with d there are two too many
+    }
+
+    [Fact]
+    public void C3_for_a_lock_is_unchanged_beside_a_semaphore_of_the_same_history()
+    {
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 3000);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 1000, took: 5, ttl: 3000);
+        Op("c", "acquire", "S", "c:1", token: 1, at: 0, took: 5, ttl: 3000, max: 2);
+        Op("d", "acquire", "S", "d:1", token: 2, at: 1000, took: 5, ttl: 3000, max: 2);
+
+        var report = Check(Final(("L", 2), ("S", 2)));
+
+        Assert.Equal(1, report.C3);
+        Assert.Contains(report.Violations, v => v.StartsWith("C3: lock L: b:1 (token 2) held while a:1 (token 1) still did", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void C1_and_C2_judge_a_semaphores_tokens_per_name()
+    {
+        // Concurrent holders of a semaphore still get distinct tokens that follow real time.
+        Op("a", "acquire", "S", "a:1", token: 5, at: 0, took: 5, ttl: 3000, max: 2, slot: 0);
+        Op("b", "acquire", "S", "b:1", token: 5, at: 100, took: 5, ttl: 3000, max: 2, slot: 1);
+        Op("c", "acquire", "S", "c:1", token: 4, at: 5000, took: 5, ttl: 3000, max: 2, slot: 0);
+
+        var report = Check(Final(("S", 5)));
+
+        Assert.Equal(1, report.C1);
+        Assert.Equal(2, report.C2); // c's token 4 after 5 was answered, and b's 5 after a's 5 (another owner)
+    }
+
+    [Fact]
+    public void C4_a_semaphores_slots_are_fenced_each_on_its_own()
+    {
+        // Slot 1's holder (token 2) writes after slot 0's newer holder (token 3) wrote: legitimate, another slot.
+        Op("a", "acquire", "S", "a:1", token: 2, at: 0, took: 5, ttl: 3000, max: 2, slot: 1);
+        Op("b", "acquire", "S", "b:1", token: 3, at: 100, took: 5, ttl: 3000, max: 2, slot: 0);
+        Op("b", "fenced-write", "S", "b:1", token: 3, at: 200, took: 5, slot: 0);
+        Op("a", "fenced-write", "S", "a:1", token: 2, at: 300, took: 5, slot: 1);
+        Assert.Equal(0, Check(Final(("S", 3))).C4);
+
+        // Within one slot a smaller token accepted after a larger one's write had been answered is stale (a wrote on
+        // after its release, as a paused holder would).
+        Op("a", "release", "S", "a:1", token: 2, at: 350, took: 5, slot: 1);
+        Op("c", "acquire", "S", "c:1", token: 4, at: 400, took: 5, ttl: 3000, max: 2, slot: 1);
+        Op("c", "fenced-write", "S", "c:1", token: 4, at: 500, took: 5, slot: 1);
+        Op("a", "fenced-write", "S", "a:1", token: 2, at: 600, took: 5, slot: 1);
+
+        var report = Check(Final(("S", 4)));
+
+        Assert.Equal(1, report.C4);
+        Assert.Contains(report.Violations, v => v.StartsWith("C4: semaphore S slot 1: a:1 wrote with token 2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void C4_the_fenced_resource_accepting_a_smaller_token()
     {
         Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 100);
@@ -322,11 +418,14 @@ public sealed class HistoryCheckerTests
     private static FinalState Final(params (string Lock, long Token)[] stored) =>
         new(stored.ToDictionary(s => s.Lock, s => s.Token), [], new Dictionary<string, long>());
 
-    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok", string? detail = null, string? api = null, string? kind = null)
+    /// <param name="kind">A handle acquisition's kind ("try", "try-wait", ...), on its invoke as the handle worker records it.</param>
+    /// <param name="max">A semaphore's limit, on its acquires (as the semaphore worker records it); null for a lock.</param>
+    /// <param name="slot">A semaphore lease's slot: in an acquire's answer, on the invoke of anything else.</param>
+    private void Op(string client, string op, string lockName, string owner, long? token, long at, long took, double? ttl = null, string outcome = "ok", string? detail = null, string? api = null, int? max = null, int? slot = null, string? kind = null)
     {
         var id = ++_ids;
-        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token, Api = api, Detail = kind });
-        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms, Detail = detail });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = "invoke", Lock = lockName, Owner = owner, TtlMs = ttl, T = at * Ms, Token = op == "acquire" ? null : token, Api = api, Max = max, Slot = op == "acquire" ? null : slot, Detail = kind });
+        _events.Add(new HistoryEvent { Client = client, Id = id, Op = op, Phase = outcome, Lock = lockName, Owner = owner, Token = token, T = (at + took) * Ms, Detail = detail, Slot = slot });
     }
 
     /// <summary>Another lock that the service keeps granting all along (token = grant time): the fault did not stop the service.</summary>
