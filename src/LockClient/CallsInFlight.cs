@@ -37,4 +37,43 @@ internal sealed class CallsInFlight
     /// <summary>Completes when every one of <paramref name="calls"/> has answered, failed or timed out; never faults.</summary>
     public static Task SettledAsync(Task[] calls) =>
         Task.WhenAll(calls.Select(static c => c.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
+
+    /// <summary>
+    /// Withdraws the attempt: runs <paramref name="abandon"/> (which must not throw) now and, when calls were open as it
+    /// was sent, once more in the background after they have answered or <paramref name="longestWait"/> has passed;
+    /// <paramref name="done"/> runs after the last withdrawal. Returns after the first.
+    /// </summary>
+    public async Task WithdrawAsync(Func<Task> abandon, TimeSpan longestWait, Action? done = null)
+    {
+        // Taken before the withdrawal is sent: any of these may reach the grain after it, even if it answers first.
+        var open = Open();
+        try
+        {
+            await abandon().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (open.Length > 0)
+            {
+                _ = WithdrawAgainOnceAnsweredAsync(open, abandon, longestWait, done);
+            }
+            else
+            {
+                done?.Invoke();
+            }
+        }
+    }
+
+    private static async Task WithdrawAgainOnceAnsweredAsync(Task[] open, Func<Task> abandon, TimeSpan longestWait, Action? done)
+    {
+        try
+        {
+            await Task.WhenAny(SettledAsync(open), Task.Delay(longestWait)).ConfigureAwait(false);
+            await abandon().ConfigureAwait(false);
+        }
+        finally
+        {
+            done?.Invoke();
+        }
+    }
 }

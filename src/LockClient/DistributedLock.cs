@@ -199,45 +199,22 @@ public sealed partial class DistributedLock
     }
 
     /// <summary>
-    /// Withdraws whatever the attempt with <paramref name="leaseId"/> may have been granted or queued for, and releases <paramref name="claim"/> when
-    /// done. Returns after the first withdrawal; when calls of the attempt were open as it was sent, a second one
-    /// follows in the background once they have answered (see <see cref="CallsInFlight"/>), and the claim is held until then so a
-    /// new acquisition by the same fixed owner cannot start meanwhile.
+    /// Withdraws whatever the attempt with <paramref name="leaseId"/> may have been granted or queued for, and releases
+    /// <paramref name="claim"/> when done. Returns after the first withdrawal; when calls of the attempt were open as it
+    /// was sent, a second one follows in the background once they have answered (see <see cref="CallsInFlight"/>), and
+    /// the claim is held until then so a new acquisition by the same fixed owner cannot start meanwhile.
     /// </summary>
-    private async Task WithdrawAsync(ILockGrain grain, string leaseId, FixedOwnerClaims.Claim? claim, CallsInFlight calls)
-    {
-        // Taken before the withdrawal is sent: any of these may reach the lock after it, even if it answers first.
-        var open = calls.Open();
-        try
-        {
-            await AbandonAsync(grain, leaseId).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (open.Length > 0)
-            {
-                _ = WithdrawOnceAnsweredAsync(grain, leaseId, claim, open);
-            }
-            else
-            {
-                claim?.Dispose();
-            }
-        }
-    }
+    private Task WithdrawAsync(ILockGrain grain, string leaseId, FixedOwnerClaims.Claim? claim, CallsInFlight calls) =>
+        calls.WithdrawAsync(() => AbandonAsync(grain, leaseId), LateAnswerWait(_provider, _options), claim is null ? null : claim.Dispose);
 
-    private async Task WithdrawOnceAnsweredAsync(ILockGrain grain, string leaseId, FixedOwnerClaims.Claim? claim, Task[] open)
+    /// <summary>
+    /// How long a withdrawal waits for the attempt's open calls before it withdraws again: a call answers or times out
+    /// within this, and past the lease length a late grant has run out by itself, so waiting longer achieves nothing.
+    /// </summary>
+    internal static TimeSpan LateAnswerWait(LockProvider provider, LockOptions options)
     {
-        try
-        {
-            // Past the lease length a late grant has run out by itself, so waiting longer achieves nothing.
-            var longest = _provider.ClientOptions.ResponseTimeout + WaitCallLength;
-            await Task.WhenAny(CallsInFlight.SettledAsync(open), Task.Delay(longest < _options.Ttl ? longest : _options.Ttl)).ConfigureAwait(false);
-            await AbandonAsync(grain, leaseId).ConfigureAwait(false);
-        }
-        finally
-        {
-            claim?.Dispose();
-        }
+        var longest = provider.ClientOptions.ResponseTimeout + WaitCallLength;
+        return longest < options.Ttl ? longest : options.Ttl;
     }
 
     /// <summary>

@@ -114,7 +114,7 @@ public sealed partial class DistributedSemaphore
             () =>
             {
                 attempts++;
-                return lease.Grain.TryAcquire(lease.Owner, lease.LeaseId, MaxCount, _options.Ttl);
+                return lease.Calls.Track(lease.Grain.TryAcquire(lease.Owner, lease.LeaseId, MaxCount, _options.Ttl));
             },
             _provider.ClientOptions.RetryBudget,
             cancellationToken).ConfigureAwait(false);
@@ -144,7 +144,7 @@ public sealed partial class DistributedSemaphore
             try
             {
                 var chunk = remaining < DistributedLock.WaitCallLength ? remaining : DistributedLock.WaitCallLength;
-                result = await lease.Grain.Acquire(lease.Owner, lease.LeaseId, MaxCount, _options.Ttl, chunk, cancellationToken)
+                result = await lease.Calls.Track(lease.Grain.Acquire(lease.Owner, lease.LeaseId, MaxCount, _options.Ttl, chunk, cancellationToken))
                     .WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (UnknownOutcome.IsRetriable(exception))
@@ -172,8 +172,15 @@ public sealed partial class DistributedSemaphore
         return null;
     }
 
-    /// <summary>Withdraws whatever this lease id may have been granted or queued for, bounded by the lease length.</summary>
-    private async Task WithdrawAsync(PendingLease lease)
+    /// <summary>
+    /// Withdraws whatever this lease id may have been granted or queued for; once more after the calls that were open
+    /// at the withdrawal have answered, since one may reach the semaphore after it (see <see cref="CallsInFlight"/>).
+    /// </summary>
+    private Task WithdrawAsync(PendingLease lease) =>
+        lease.Calls.WithdrawAsync(() => AbandonAsync(lease), DistributedLock.LateAnswerWait(_provider, _options));
+
+    /// <summary>One withdrawal (Abandon, retried), bounded by the lease length.</summary>
+    private async Task AbandonAsync(PendingLease lease)
     {
         try
         {

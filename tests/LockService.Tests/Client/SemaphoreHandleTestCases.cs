@@ -119,6 +119,31 @@ public abstract class SemaphoreHandleTestCases<TFixture>(TFixture fixture)
     }
 
     [Fact]
+    public async Task A_try_that_reaches_the_semaphore_after_its_withdrawal_is_withdrawn_again_once_it_answers()
+    {
+        // As for locks: a stalled silo can process the withdrawal of a timed-out try before the try itself.
+        var name = LockNames.Unique("sem-late-try");
+        var firstAbandonAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hooks.TryAcquire = async call =>
+        {
+            await firstAbandonAnswered.Task;
+            return await call();
+        };
+        _hooks.Abandon = async call =>
+        {
+            var result = await call();
+            firstAbandonAnswered.TrySetResult();
+            return result;
+        };
+
+        var attempt = await Locks.CreateSemaphore(name, 2, new LockOptions { Ttl = TimeSpan.FromMinutes(5) }).TryAcquireAsync(TimeSpan.FromMilliseconds(200));
+
+        Assert.Null(attempt);
+        await Eventually.ReturnsAsync(() => Grain(name).Describe(), d => d.FencingToken == 1 && d.Holders.Count == 0, "the late try's grant to be withdrawn");
+        Assert.Equal(2, _hooks.LeaseIdsOf(nameof(ISemaphoreGrain.Abandon)).Count());
+    }
+
+    [Fact]
     public async Task A_retry_after_a_lost_answer_gets_the_same_slot_and_token_and_one_lease_id_serves_every_call()
     {
         var name = LockNames.Unique("sem-retry");

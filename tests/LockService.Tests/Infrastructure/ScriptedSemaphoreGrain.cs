@@ -10,6 +10,8 @@ public sealed class SemaphoreCallHooks
 {
     public Func<Func<Task<SemaphoreResult>>, Task<SemaphoreResult>>? TryAcquire { get; set; }
 
+    public Func<Func<Task<SemaphoreResult>>, Task<SemaphoreResult>>? Abandon { get; set; }
+
     /// <summary>Every call in order: method name and the lease id it presented.</summary>
     public ConcurrentQueue<(string Method, string LeaseId)> Calls { get; } = new();
 
@@ -35,7 +37,7 @@ public sealed class ScriptedSemaphoreGrain(ISemaphoreGrain inner, SemaphoreCallH
 
     public Task<SemaphoreResult> Release(string leaseId) => hooks.Run(nameof(Release), leaseId, null, () => inner.Release(leaseId));
 
-    public Task<SemaphoreResult> Abandon(string leaseId) => hooks.Run(nameof(Abandon), leaseId, null, () => inner.Abandon(leaseId));
+    public Task<SemaphoreResult> Abandon(string leaseId) => hooks.Run(nameof(Abandon), leaseId, hooks.Abandon, () => inner.Abandon(leaseId));
 
     public Task<int> ForceRelease(int? slot) => inner.ForceRelease(slot);
 
