@@ -35,10 +35,15 @@ public sealed class UnresponsiveClusterTests(UnresponsiveClusterFixture fixture)
     /// <summary>How late a timer callback may run on a loaded 2-core machine; far below the margins tested.</summary>
     private static readonly TimeSpan SchedulingAllowance = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How late the loss timer may fire: generous for a loaded machine, yet well inside the 3.5 s margin tested.</summary>
+    private static readonly TimeSpan LossTimerAllowance = TimeSpan.FromSeconds(2);
+
     [Fact]
     public async Task HandleLostToken_fires_at_the_deadline_less_the_margin_and_before_the_server_lease_ends()
     {
-        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(6), RenewInterval = TimeSpan.FromSeconds(1), SafetyMargin = TimeSpan.FromSeconds(1.5) };
+        // A margin wide enough that a timer running late on a loaded 2-core machine (CI saw 0.74 s at the run's busy
+        // start) still fires well before the server's lease can end: the test judges both.
+        var options = new LockOptions { Ttl = TimeSpan.FromSeconds(8), RenewInterval = TimeSpan.FromSeconds(1), SafetyMargin = TimeSpan.FromSeconds(3.5) };
         await using var client = await fixture.Cluster.ConnectClientAsync();
         await using var handle = await client.Locks.CreateLock(LockNames.Unique("margin"), options).AcquireAsync(TimeSpan.FromSeconds(30));
         long lostAt = 0;
@@ -59,7 +64,7 @@ public sealed class UnresponsiveClusterTests(UnresponsiveClusterFixture fixture)
         var lossPoint = serverLeaseEndsNoEarlierThan - Ticks(options.SafetyMargin!.Value);
         var late = Stopwatch.GetElapsedTime(lossPoint, Volatile.Read(ref lostAt));
         var beforeLeaseEnd = Stopwatch.GetElapsedTime(Volatile.Read(ref lostAt), serverLeaseEndsNoEarlierThan);
-        Assert.True(late <= SchedulingAllowance, $"HandleLostToken fired {late} after the deadline less the margin");
+        Assert.True(late <= LossTimerAllowance, $"HandleLostToken fired {late} after the deadline less the margin");
         Assert.True(beforeLeaseEnd > TimeSpan.Zero, $"HandleLostToken fired {-beforeLeaseEnd} after the server's lease could have ended");
     }
 
