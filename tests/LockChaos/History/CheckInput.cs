@@ -7,7 +7,7 @@ namespace LockService.Chaos.History;
 /// rules. Kept next to the history (<c>check-input.json</c>) so <c>LockChaos check DIR</c> can judge it again after
 /// the database is gone, e.g. to inspect a failed run.
 /// </summary>
-public sealed record CheckInput(FinalState Final, TimeSpan RecoveryBound, bool MeasureC3)
+public sealed record CheckInput(FinalState Final, TimeSpan RecoveryBound, bool MeasureC3, bool MeasureC7 = false)
 {
     public const string FileName = "check-input.json";
 

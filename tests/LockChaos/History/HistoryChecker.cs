@@ -22,10 +22,10 @@ public sealed record FinalState(
 /// </summary>
 public static class HistoryChecker
 {
-    public static CheckReport Check(IReadOnlyList<HistoryEvent> events, FinalState final, TimeSpan recoveryBound, bool measureC3Only = false)
+    public static CheckReport Check(IReadOnlyList<HistoryEvent> events, FinalState final, TimeSpan recoveryBound, bool measureC3Only = false, bool measureC7Only = false)
     {
         var operations = Operation.FromEvents(events);
-        var report = new CheckReport { Operations = operations.Count, C3Measured = measureC3Only };
+        var report = new CheckReport { Operations = operations.Count, C3Measured = measureC3Only, C7Measured = measureC3Only || measureC7Only };
         var grants = operations.Where(o => o.Op == HistoryEvent.Ops.Acquire && o.Ok && o.Lock is not null && o.Token is not null).ToList();
         report.Grants = grants.Count;
         report.SemaphoreGrants = grants.Count(g => g.Max is not null);
@@ -208,10 +208,15 @@ public static class HistoryChecker
 
             foreach (var perLock in refusals)
             {
-                var recovered = Math.Min(RecoveredAt(grantsByLock.GetValueOrDefault(perLock.Key, []), ended), nextFault);
+                var grantsOfLock = grantsByLock.GetValueOrDefault(perLock.Key, []);
+                var recovered = Math.Min(RecoveredAt(grantsOfLock, ended), nextFault);
+
+                // A refusal that names a token granted after the fault lost a race to that grant: the lock was serving.
+                var grantedSince = grantsOfLock.Where(g => g.EndT!.Value >= ended).Select(g => g.Token!.Value).ToHashSet();
 
                 // A request still waiting at the fault's end counts from the end.
                 var lastRefused = perLock.Where(o => (o.EndT ?? long.MaxValue) >= ended && o.InvokeT < recovered)
+                    .Where(o => BusyWith(o) is not { } holder || !grantedSince.Contains(holder))
                     .Select(o => Math.Max(o.InvokeT, ended)).DefaultIfEmpty(ended).Max();
                 var down = (lastRefused - ended) * 1000.0 / Stopwatch.Frequency;
                 report.MaxRecoveryMs = Math.Max(report.MaxRecoveryMs, down);
@@ -223,6 +228,13 @@ public static class HistoryChecker
             }
         }
     }
+
+    // The token a refusal named as the lock's holder ("Busy (token 7)"), or null for any other refusal.
+    private static long? BusyWith(Operation refusal) =>
+        refusal.Detail is { } detail && detail.StartsWith(BusyPrefix, StringComparison.Ordinal) && detail.EndsWith(')')
+        && long.TryParse(detail.AsSpan(BusyPrefix.Length, detail.Length - BusyPrefix.Length - 1), out var token) ? token : null;
+
+    private const string BusyPrefix = "Busy (token ";
 
     // When a lock served again after a fault that ended at `ended`: the earliest grant answered after it. A try asked
     // for after the fault counts from its invocation: it was granted at some moment of its call, and a client refused

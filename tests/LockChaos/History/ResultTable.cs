@@ -15,7 +15,7 @@ public sealed class ResultTable
         foreach (var (test, release, r, elapsed) in _rows)
         {
             var c3 = r.C3Measured ? $"{r.C3} (measured, max overlap {r.MaxOverlapMs:0} ms)" : $"{r.C3}";
-            var c7 = r.C3Measured ? $"{r.C7} (measured)" : $"{r.C7}";
+            var c7 = r.C7Measured ? $"{r.C7} (measured{(r.C7 > 0 ? $", max {r.MaxBeliefOverrunMs:0} ms" : "")})" : $"{r.C7}";
             yield return Row(test, release, r.Operations, r.Grants, r.Faults, r.C1, r.C2, c3, r.C4, r.C5, r.C6, c7, r.HandleGrants, r.HandlesLost, r.MaxRecoveryMs, r.StaleWritesRejected, r.StaleSiloWritesRefused, r.UnfencedLostUpdates, $"{elapsed.TotalSeconds:0} s");
         }
 

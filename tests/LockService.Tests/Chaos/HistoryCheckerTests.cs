@@ -299,6 +299,38 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C6_a_client_refused_by_the_first_grant_after_a_fault_is_not_down_even_if_it_asked_first()
+    {
+        // chaos many-locks-lazy, 2026-12-03: b asked 5 ms before a, a's try was served first, and b's answer named
+        // a's new token. The lock was serving; b lost a race, it did not meet an outage.
+        Fault(at: 0, ended: 1000);
+        GrantedEveryHalfSecond("M", from: 1100, until: 12000);
+
+        Op("b", "acquire", "L", "b:1", token: null, at: 10000, took: 28, ttl: 3000, outcome: "fail", detail: "Busy (token 2)");
+        Op("a", "acquire", "L", "a:1", token: 2, at: 10005, took: 22, ttl: 3000);
+
+        var report = Check(Final(("L", 2), ("M", 11600)));
+
+        Assert.Equal(0, report.C6);
+    }
+
+    [Fact]
+    public void C6_a_refusal_naming_a_holder_from_before_the_fault_still_counts_as_down()
+    {
+        // The same shape, but b was refused by the lease of the old holder (token 1): the lock was not serving yet.
+        Fault(at: 0, ended: 1000);
+        GrantedEveryHalfSecond("M", from: 1100, until: 12000);
+        Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 30000);
+
+        Op("b", "acquire", "L", "b:1", token: null, at: 10000, took: 28, ttl: 3000, outcome: "fail", detail: "Busy (token 1)");
+        Op("a", "acquire", "L", "a:1", token: 2, at: 10005, took: 22, ttl: 3000);
+
+        var report = Check(Final(("L", 2), ("M", 11600)));
+
+        Assert.Equal(1, report.C6);
+    }
+
+    [Fact]
     public void C6_a_wait_from_before_the_fault_does_not_mark_the_lock_recovered_at_its_call()
     {
         // The waiter asked during the fault and was granted 9 s after it: the lock refused others until then.
@@ -379,6 +411,26 @@ public sealed class HistoryCheckerTests
 
         Assert.Equal(1, report.C7);
         Assert.Equal(0, report.Failures);
+    }
+
+    [Fact]
+    public void C7_alone_can_be_measured_while_C3_is_still_judged()
+    {
+        // Clock skew within the C3 bound but beyond the handle's safety margin: the handle's overrun is reported and
+        // fails nothing, while an overlap of two holders would still fail the test.
+        Op("h", "acquire", "L", "h:1", token: 1, at: 0, took: 5, ttl: 3000, api: "handle");
+        Op("r", "acquire", "L", "r:1", token: 2, at: 3000, took: 5, ttl: 3000);
+        Lost("h", "L", "h:1", token: 1, at: 3800);
+        Op("x", "acquire", "M", "x:1", token: 1, at: 0, took: 5, ttl: 3000);
+        Op("y", "acquire", "M", "y:1", token: 2, at: 100, took: 5, ttl: 3000);
+
+        var report = HistoryChecker.Check(_events, Final(("L", 2), ("M", 2)), Bound, measureC7Only: true);
+
+        Assert.Equal(1, report.C7);
+        Assert.True(report.C7Measured);
+        Assert.False(report.C3Measured);
+        Assert.Equal(1, report.C3);
+        Assert.Equal(1, report.Failures);
     }
 
     [Fact]
