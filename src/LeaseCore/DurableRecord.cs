@@ -52,6 +52,9 @@ internal sealed partial class DurableRecord<TState>
     /// <summary>The state storage has accepted (or, after <see cref="SetAheadOfStorage"/>, will be sent with the next write).</summary>
     public TState State => _record.State!;
 
+    /// <summary>Whether a write is in flight (its answer not yet in); an interleaving call may see this.</summary>
+    public bool IsWriting => _writeSettling is not null;
+
     /// <summary>Called after every write attempt once the record agrees with storage again (written, or reloaded).</summary>
     public Action? CaughtUp { get; init; }
 
@@ -64,6 +67,7 @@ internal sealed partial class DurableRecord<TState>
         try
         {
             _record = await _read();
+            LogLoaded(_subject.Name, _record.ETag);
         }
         catch (Exception exception)
         {
@@ -86,6 +90,7 @@ internal sealed partial class DurableRecord<TState>
         {
             await _storage.WriteStateAsync(_stateName, _storageId, written);
             _record = written;
+            LogWritten(_subject.Name, operation, written.ETag);
             CaughtUp?.Invoke();
         }
         catch (Exception exception)
@@ -133,6 +138,7 @@ internal sealed partial class DurableRecord<TState>
         try
         {
             _record = await _read();
+            LogReloaded(_subject.Name, _record.ETag);
             CaughtUp?.Invoke();
         }
         catch (Exception exception)
@@ -142,6 +148,17 @@ internal sealed partial class DurableRecord<TState>
             Lost?.Invoke();
         }
     }
+
+    // The stored version (the ETag) in the Debug lines tells, next to the history of a chaos run, which write of which
+    // activation each answer rests on.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Subject}: state loaded from storage (version {ETag}).")]
+    private partial void LogLoaded(string subject, string? etag);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Subject}: the {Operation} was written (version {ETag}).")]
+    private partial void LogWritten(string subject, string operation, string? etag);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Subject}: state reloaded from storage after a failed write (version {ETag}).")]
+    private partial void LogReloaded(string subject, string? etag);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Subject}: the {Operation} could not be written; the call fails closed.")]
     private partial void LogWriteFailed(Exception exception, string subject, string operation);

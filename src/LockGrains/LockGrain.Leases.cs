@@ -19,7 +19,7 @@ public sealed partial class LockGrain
     {
         ValidateCall(owner, ttl);
         LeaseIds.Validate(leaseId);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         if (current.IsHeldAt(now))
@@ -45,7 +45,7 @@ public sealed partial class LockGrain
         LeaseIds.Validate(leaseId);
         // As for the owner-keyed wait: storage's verdict on a write in flight, never a guess.
         await WhenWritesSettledAsync();
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         if (current.IsHeldAt(now) && LeaseIdHash.Matches(leaseId, current.LeaseIdHash))
@@ -64,7 +64,7 @@ public sealed partial class LockGrain
         LockArguments.ValidateName(Name);
         LeaseIds.Validate(leaseId);
         LockArguments.ValidateTtl(ttl, _options.MaxLeaseDuration);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         // As for Refresh: a lapsed lease is not revived.
@@ -80,7 +80,7 @@ public sealed partial class LockGrain
     {
         LockArguments.ValidateName(Name);
         LeaseIds.Validate(leaseId);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         var matches = LeaseIdHash.Matches(leaseId, current.LeaseIdHash);
 
@@ -107,7 +107,7 @@ public sealed partial class LockGrain
             waiter.Outcome.TrySetResult(null);
         }
 
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.Holder is not null && LeaseIdHash.Matches(leaseId, current.LeaseIdHash))
         {

@@ -29,7 +29,7 @@ public sealed partial class LockGrain
         // Storage first (a lazily written release), so the reminder is never dropped while storage still names a holder;
         // with every write slot taken, the release timer writes it later and the next tick looks again.
         await WriteUnwrittenReleaseWhenSlotFreeAsync();
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.IsHeldAt(now) || _releaseUnwritten)
         {

@@ -32,7 +32,7 @@ public sealed partial class LockGrain
         // A grant being written right now (perhaps this caller's own, by a try or an earlier wait call) is answered
         // by storage's verdict: never by the unwritten state, nor by a Busy that the write is about to make wrong.
         await WhenWritesSettledAsync();
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         if (current.IsHeldAt(now) && current.Holder == owner && !current.LeaseIdOnly)
@@ -95,7 +95,7 @@ public sealed partial class LockGrain
             if (waiter.Outcome.Task.IsCompleted || waiter.Granting)
             {
                 // Granted, or the grant is being written right now: its outcome is this caller's answer either way.
-                return await waiter.Outcome.Task ?? Result(LockOutcome.Busy, Current, _clock.GetUtcNow());
+                return await waiter.Outcome.Task ?? Result(LockOutcome.Busy, Current, _leaseClock.Now());
             }
         }
         finally
@@ -120,7 +120,7 @@ public sealed partial class LockGrain
             _waiters.Detach(waiter);
         }
 
-        return Result(LockOutcome.Busy, Current, _clock.GetUtcNow());
+        return Result(LockOutcome.Busy, Current, _leaseClock.Now());
     }
 
     public async Task<LockResult> Abandon(string owner)
@@ -134,7 +134,7 @@ public sealed partial class LockGrain
             waiter.Outcome.TrySetResult(null);
         }
 
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.Holder == owner && !current.LeaseIdOnly)
         {
@@ -187,7 +187,7 @@ public sealed partial class LockGrain
     private async Task<bool> IsNextToBeGrantedAsync(Waiter waiter)
     {
         await WhenWritesSettledAsync();
-        if (Current.IsHeldAt(_clock.GetUtcNow()) || _waiters.NextListening() != waiter)
+        if (Current.IsHeldAt(_leaseClock.Now()) || _waiters.NextListening() != waiter)
         {
             return false;
         }
@@ -204,7 +204,7 @@ public sealed partial class LockGrain
             return;
         }
 
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.IsHeldAt(now))
         {

@@ -26,7 +26,11 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     // What storage holds (with its ETag), except for a lazily written release (LockGrain.LazyRelease.cs). Made in
     // OnActivateAsync, where the lock's name is known.
     private DurableRecord<LockState> _record = null!;
+    // The lock clock, for building _leaseClock only: every lease decision reads the time from _leaseClock.
     private readonly TimeProvider _clock;
+    // The time leases are judged and stamped by: the lock clock, held back while a lease runs across a forward step
+    // of the system clock (LeaseClock says why). Made in OnActivateAsync, with the record it consults.
+    private LeaseClock _leaseClock = null!;
     private readonly LockGrainOptions _options;
     private readonly ILogger<LockGrain> _logger;
 
@@ -63,6 +67,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
             CaughtUp = StorageCaughtUp,
             Lost = DeactivateOnIdle,
         };
+        _leaseClock = new LeaseClock(_clock, at => !_record.IsWriting && !Current.IsHeldAt(at), $"Lock '{Name}'", _logger);
 
         if (IsValidName(Name))
         {
@@ -73,7 +78,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     public async Task<LockResult> TryAcquire(string owner, TimeSpan ttl)
     {
         ValidateCall(owner, ttl);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         if (current.IsHeldAt(now))
@@ -128,7 +133,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     public async Task<LockResult> Refresh(string owner, long fencingToken, TimeSpan ttl)
     {
         ValidateCall(owner, ttl);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         // A lapsed lease is not revived, even if nobody took the lock since: the holder could not prove it held
@@ -145,7 +150,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     {
         LockArguments.ValidateName(Name);
         LockArguments.ValidateOwner(owner);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         // A lease granted by lease id answers to its lease id only; owner and token are shown by status to anyone.
@@ -168,7 +173,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     public async Task<LockResult> ForceRelease()
     {
         LockArguments.ValidateName(Name);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.Holder is null)
         {
@@ -184,7 +189,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     {
         LockArguments.ValidateName(Name);
         _waiters.DropDetached(DetachedGrace);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         var held = current.IsHeldAt(now);
         return Task.FromResult(new LockDescription(

@@ -25,7 +25,7 @@ public sealed partial class SemaphoreGrain
         }
 
         Reaper.Ticked();
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.HasExpiredAt(now))
         {

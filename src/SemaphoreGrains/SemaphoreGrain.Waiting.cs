@@ -37,7 +37,7 @@ public sealed partial class SemaphoreGrain
         // A grant being written right now (perhaps this caller's own) is answered by storage's verdict: never by the
         // unwritten state, nor by a Busy that the write is about to make wrong.
         await _record.WhenWritesSettledAsync();
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         EnsureSameLimit(current, maxCount);
         var hash = LeaseIdHash.Of(leaseId);
@@ -89,7 +89,7 @@ public sealed partial class SemaphoreGrain
             if (waiter.Outcome.Task.IsCompleted || waiter.Granting)
             {
                 // Granted, or the grant is being written right now: its outcome is this caller's answer either way.
-                return await waiter.Outcome.Task ?? Result(LockOutcome.Busy, null, Current, _clock.GetUtcNow());
+                return await waiter.Outcome.Task ?? Result(LockOutcome.Busy, null, Current, _leaseClock.Now());
             }
         }
         finally
@@ -113,7 +113,7 @@ public sealed partial class SemaphoreGrain
             _waiters.Detach(waiter);
         }
 
-        return Result(LockOutcome.Busy, null, Current, _clock.GetUtcNow());
+        return Result(LockOutcome.Busy, null, Current, _leaseClock.Now());
     }
 
     public async Task<SemaphoreResult> Abandon(string leaseId)
@@ -128,7 +128,7 @@ public sealed partial class SemaphoreGrain
             waiter.Outcome.TrySetResult(null);
         }
 
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.Find(hash) is { } lease)
         {
@@ -206,7 +206,7 @@ public sealed partial class SemaphoreGrain
     private async Task<bool> IsSlotFreeForQueueAsync()
     {
         await _record.WhenWritesSettledAsync();
-        if (!HasFreeSlot(Current, _clock.GetUtcNow()) || _waiters.NextListening() is null)
+        if (!HasFreeSlot(Current, _leaseClock.Now()) || _waiters.NextListening() is null)
         {
             return false;
         }
@@ -226,7 +226,7 @@ public sealed partial class SemaphoreGrain
             return;
         }
 
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (!HasFreeSlot(current, now))
         {

@@ -22,10 +22,14 @@ namespace LockService.Semaphores;
 public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
 {
     private readonly IGrainStorage _storage;
+    // The lock clock, for building _leaseClock only: every lease decision reads the time from _leaseClock.
     private readonly TimeProvider _clock;
     private readonly LockGrainOptions _options;
     private readonly ILogger<SemaphoreGrain> _logger;
     private DurableRecord<SemaphoreState> _record = null!;
+    // The time leases are judged and stamped by: the lock clock, held back while a lease runs across a forward step
+    // of the system clock (LeaseClock says why). Made in OnActivateAsync, with the record it consults.
+    private LeaseClock _leaseClock = null!;
 
     public SemaphoreGrain(
         [FromKeyedServices(LockGrainServices.StorageProviderName)] IGrainStorage storage,
@@ -54,6 +58,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
         {
             Lost = DeactivateOnIdle,
         };
+        _leaseClock = new LeaseClock(_clock, at => !_record.IsWriting && Current.HolderCountAt(at) == 0, $"Semaphore '{Name}'", _logger);
 
         // A name that breaks the rules is refused by every call before it reaches the database.
         if (IsValidName(Name))
@@ -66,7 +71,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
     {
         ValidateCall(owner, leaseId, ttl);
         ValidateMaxCount(maxCount);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         EnsureSameLimit(current, maxCount);
         var hash = LeaseIdHash.Of(leaseId);
@@ -114,7 +119,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
         ValidateName();
         LeaseIds.Validate(leaseId);
         LockArguments.ValidateTtl(ttl, _options.MaxLeaseDuration);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
 
         // A lapsed lease is not revived, even if its slot is still free: the holder could not prove it held it in
@@ -131,7 +136,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
     {
         ValidateName();
         LeaseIds.Validate(leaseId);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.Find(LeaseIdHash.Of(leaseId)) is not { } lease)
         {
@@ -151,7 +156,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
             throw new ArgumentOutOfRangeException(nameof(slot), slot, $"Invalid slot: a semaphore's slots are numbered from 0 (was {slot}).");
         }
 
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         var ended = current.HoldersAt(now).Where(lease => slot is null || lease.Slot == slot).ToList();
         if (ended.Count == 0)
@@ -172,7 +177,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
     {
         ValidateName();
         ValidateMaxCount(maxCount);
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var current = Current;
         if (current.MaxCount != maxCount)
         {
@@ -191,7 +196,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
     {
         ValidateName();
         _waiters.DropDetached(DetachedGrace);
-        return Task.FromResult(Describe(_clock.GetUtcNow()));
+        return Task.FromResult(Describe(_leaseClock.Now()));
     }
 
     private SemaphoreDescription Describe(DateTimeOffset now)

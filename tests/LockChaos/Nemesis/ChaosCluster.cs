@@ -39,10 +39,20 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     /// <summary>
     /// What the test's silos start with besides their arguments: the release write delay, always (zero too, since the
-    /// product's default is lazy), so each test runs the release mode it is named for.
+    /// product's default is lazy), so each test runs the release mode it is named for; and the lock and semaphore
+    /// grains' Debug lines (each grant, handoff, release, write and load with the stored version, each step of the
+    /// lease clock) with a UTC timestamp on every line, so a violation the checker finds can be traced in
+    /// <c>silo-N.log</c> to the writes and clock readings behind it.
     /// </summary>
     internal static IReadOnlyDictionary<string, string> SiloEnvironment(ChaosSettings settings) =>
-        new Dictionary<string, string> { ["LOCKSILO_LockGrains__ReleaseWriteDelay"] = settings.ReleaseWriteDelay.ToString("c", CultureInfo.InvariantCulture) };
+        new Dictionary<string, string>
+        {
+            ["LOCKSILO_LockGrains__ReleaseWriteDelay"] = settings.ReleaseWriteDelay.ToString("c", CultureInfo.InvariantCulture),
+            ["LOCKSILO_Logging__LogLevel__LockService.Grains"] = "Debug",
+            ["LOCKSILO_Logging__LogLevel__LockService.Semaphores"] = "Debug",
+            ["LOCKSILO_Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+            ["LOCKSILO_Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true",
+        };
 
     public string ClusterId { get; }
 

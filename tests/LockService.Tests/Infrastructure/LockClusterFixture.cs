@@ -1,7 +1,6 @@
 using LockService.Testing;
 using LockService.Grains;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Orleans.Runtime;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -21,7 +20,7 @@ public abstract class LockClusterFixture : IAsyncLifetime
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>The clock the lock grains of this cluster decide expiry by; tests move it instead of sleeping.</summary>
-    public FakeTimeProvider Clock => TestClocks.For(_clockId);
+    public LockTestClock Clock => TestClocks.For(_clockId);
 
     public abstract string Backend { get; }
 

@@ -1,6 +1,5 @@
 using LockService.Testing;
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Time.Testing;
 
 namespace LockService.Tests.Infrastructure;
 
@@ -12,8 +11,8 @@ public static class TestClocks
 {
     public const string ConfigurationKey = "LockTestClockId";
 
-    private static readonly ConcurrentDictionary<string, FakeTimeProvider> Clocks = new();
+    private static readonly ConcurrentDictionary<string, LockTestClock> Clocks = new();
 
-    public static FakeTimeProvider For(string clockId) =>
-        Clocks.GetOrAdd(clockId, _ => new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+    public static LockTestClock For(string clockId) =>
+        Clocks.GetOrAdd(clockId, _ => new LockTestClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
 }
