@@ -113,7 +113,7 @@ public sealed class BatchedStorageFixture : IAsyncLifetime
 
     private T Service<T>(string key)
         where T : notnull =>
-        ((InProcessSiloHandle)_cluster.Cluster.Primary!).SiloHost!.Services.GetRequiredKeyedService<T>(key);
+        ((InProcessSiloHandle)_cluster.Cluster.GetActiveSilos().First()).SiloHost!.Services.GetRequiredKeyedService<T>(key);
 
     public sealed class TestProviders : ISiloConfigurator
     {
