@@ -32,7 +32,7 @@ public static class LockSiloBuilderExtensions
                 clustering.ConnectionString = PostgresConnectionDefaults.ForPool(postgres, PostgresPool.Clustering);
             });
             builder.ConfigureEndpoints(ResolveAdvertisedAddress(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
-            builder.AddLockPostgresStorage(postgres);
+            builder.AddLockPostgresStorage(postgres, options.Storage);
         }
         else
         {

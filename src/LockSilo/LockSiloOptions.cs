@@ -54,6 +54,9 @@ public sealed class LockSiloOptions
     /// </summary>
     public TimeSpan MemoryReturnCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How lock state is written to PostgreSQL (section <c>Storage</c>): shared commits on by default.</summary>
+    public LockStorageOptions Storage { get; set; } = new();
+
     /// <summary>Whether a PostgreSQL connection string is set, so grants survive a restart.</summary>
     public bool IsDurable => !string.IsNullOrWhiteSpace(Postgres);
 }
@@ -98,6 +101,11 @@ public sealed class LockSiloOptionsValidator : IValidateOptions<LockSiloOptions>
         if (string.IsNullOrWhiteSpace(options.AdvertisedAddress))
         {
             failures.Add("AdvertisedAddress must not be empty.");
+        }
+
+        if (options.Storage.BatchWrites)
+        {
+            failures.AddRange(options.Storage.Batching().Problems().Select(problem => $"Storage:{problem}"));
         }
 
         if (!options.EnableFaultInjection)

@@ -12,16 +12,32 @@ public static class LockStorageSiloBuilderExtensions
 
     /// <summary>
     /// Lock state and reminders in PostgreSQL (the schema in <c>sql/</c>), each in a bounded pool of its own
-    /// (<see cref="PostgresConnectionDefaults.ForPool"/>).
+    /// (<see cref="PostgresConnectionDefaults.ForPool"/>). Lock state writes share commits between grains
+    /// (<see cref="LockService.Storage.BatchedGrainStorage"/>) unless <paramref name="storage"/> turns that off; either
+    /// way the rows are those of Orleans' ADO.NET grain storage.
     /// </summary>
-    public static ISiloBuilder AddLockPostgresStorage(this ISiloBuilder builder, string connectionString)
+    public static ISiloBuilder AddLockPostgresStorage(this ISiloBuilder builder, string connectionString, LockStorageOptions? storage = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        builder.AddAdoNetGrainStorage(LockGrainServices.StorageProviderName, options =>
+        storage ??= new LockStorageOptions();
+        var stateConnection = PostgresConnectionDefaults.ForPool(connectionString, PostgresPool.Storage);
+        if (storage.BatchWrites)
         {
-            options.Invariant = NpgsqlInvariant;
-            options.ConnectionString = PostgresConnectionDefaults.ForPool(connectionString, PostgresPool.Storage);
-        });
+            builder.AddBatchedAdoNetGrainStorage(LockGrainServices.StorageProviderName, stateConnection, options =>
+            {
+                options.MaxBatchesInFlight = storage.MaxBatchesInFlight;
+                options.MaxBatchSize = storage.MaxBatchSize;
+            });
+        }
+        else
+        {
+            builder.AddAdoNetGrainStorage(LockGrainServices.StorageProviderName, options =>
+            {
+                options.Invariant = NpgsqlInvariant;
+                options.ConnectionString = stateConnection;
+            });
+        }
+
         builder.UseAdoNetReminderService(options =>
         {
             options.Invariant = NpgsqlInvariant;

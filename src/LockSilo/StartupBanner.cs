@@ -19,7 +19,7 @@ internal sealed partial class StartupBanner(IOptions<LockSiloOptions> options, I
 
         if (silo.IsDurable)
         {
-            LogDurable(silo.ClusterId, silo.ServiceId, silo.SiloPort, silo.GatewayPort, DescribeDatabase(silo.Postgres!));
+            LogDurable(silo.ClusterId, silo.ServiceId, silo.SiloPort, silo.GatewayPort, DescribeDatabase(silo.Postgres!), DescribeWrites(silo.Storage));
         }
         else
         {
@@ -45,8 +45,12 @@ internal sealed partial class StartupBanner(IOptions<LockSiloOptions> options, I
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Lock silo started: cluster '{ClusterId}', service '{ServiceId}', silo port {SiloPort}, gateway port {GatewayPort}, PostgreSQL {Database}.")]
-    private partial void LogDurable(string clusterId, string serviceId, int siloPort, int gatewayPort, string database);
+    private static string DescribeWrites(LockStorageOptions storage) => storage.BatchWrites
+        ? $"shared commits (up to {storage.MaxBatchesInFlight} in flight, {storage.MaxBatchSize} writes each)"
+        : "one commit per write (Storage:BatchWrites=false)";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lock silo started: cluster '{ClusterId}', service '{ServiceId}', silo port {SiloPort}, gateway port {GatewayPort}, PostgreSQL {Database}, lock state writes in {Writes}.")]
+    private partial void LogDurable(string clusterId, string serviceId, int siloPort, int gatewayPort, string database, string writes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Announcement}")]
     private partial void LogFaultInjection(string announcement);
