@@ -17,20 +17,34 @@ internal sealed record BenchOptions
 
     public string? MarkdownFile { get; init; }
 
-    public IReadOnlyList<string> Peers { get; init; } = Reporting.Report.Peers;
+    public IReadOnlyList<string> Peers { get; init; } = Reporting.Report.DefaultPeers;
 
     public ScenarioSettings Scenarios { get; init; } = new();
 
-    /// <summary>Which of the timed scenarios (a)–(d) and (f) to run; all by default.</summary>
-    public IReadOnlyList<string> TimedScenarios { get; init; } = AllTimedScenarios;
+    /// <summary>Which scenarios to run (<c>--scenarios</c>); all by default.</summary>
+    public IReadOnlyList<string> SelectedScenarios { get; init; } = AllScenarios;
 
-    /// <summary>The timed scenarios: every one but (e), which runs on a silo of its own (<c>--scale</c>).</summary>
-    public static readonly string[] AllTimedScenarios = ["a", "b", "c", "d", "f"];
+    /// <summary>
+    /// Every scenario, in the order they run: the timed ones, with (b) at 1,000 names and then at 100,000
+    /// (<c>b-large</c>, last, since its names stay active in the silo), and (e), on a silo of its own.
+    /// </summary>
+    public static readonly string[] AllScenarios = ["a", "b", "c", "d", "f", "b-large", "e"];
+
+    /// <summary>The timed scenarios: every one but (e).</summary>
+    public static readonly string[] AllTimedScenarios = AllScenarios.Where(s => s != "e").ToArray();
+
+    /// <summary>The selected timed scenarios (those with something to run: <c>b-large</c> needs <c>--large-names</c> above 0).</summary>
+    public IReadOnlyList<string> TimedScenarios =>
+        SelectedScenarios.Where(s => s != "e" && (s != "b-large" || Scenarios.LargeNames > 0)).ToArray();
+
+    /// <summary>Whether (e) runs: selected, with <c>--scale</c> above 0.</summary>
+    public bool RunsScale => SelectedScenarios.Contains("e") && Scenarios.ScaleLocks > 0;
 
     public const string Usage = """
         usage: LockBench --postgres CONNSTR --redis HOST:PORT --silo-dll PATH --state-dir DIR
-                         [--results FILE.json] [--markdown FILE.md] [--peers pg-row,pg-advisory,redis,orleans-1,orleans-3]
-                         [--scenarios a,b,c,d,f] [--duration SECONDS] [--warmup SECONDS] [--scale LOCKS (0: skip (e))] [--idle-wait SECONDS]
+                         [--results FILE.json] [--markdown FILE.md] [--peers pg-row,pg-advisory,redis,orleans-1,orleans-3,orleans-1-eager]
+                         [--scenarios a,b,c,d,f,b-large,e] [--duration SECONDS] [--warmup SECONDS]
+                         [--large-names NAMES (b-large; 0 skips it)] [--scale LOCKS ((e); 0 skips it)] [--idle-wait SECONDS]
         Normally run by scripts/bench.sh, which starts PostgreSQL and Redis and passes these.
         """;
 
@@ -67,12 +81,17 @@ internal sealed record BenchOptions
             scenarios = scenarios with { ScaleLocks = int.TryParse(scale, out var locks) && locks >= 0 ? locks : throw new ArgumentException($"--scale must be a number, 0 to skip scenario (e) (was '{scale}').") };
         }
 
+        if (values.TryGetValue("--large-names", out var largeNames))
+        {
+            scenarios = scenarios with { LargeNames = int.TryParse(largeNames, out var count) && count >= 0 ? count : throw new ArgumentException($"--large-names must be a number, 0 to skip b-large (was '{largeNames}').") };
+        }
+
         if (values.TryGetValue("--idle-wait", out var idleWait))
         {
             scenarios = scenarios with { IdleWait = Seconds("--idle-wait", idleWait) };
         }
 
-        var peers = values.TryGetValue("--peers", out var list) ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : Reporting.Report.Peers;
+        var peers = values.TryGetValue("--peers", out var list) ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : Reporting.Report.DefaultPeers;
         foreach (var peer in peers)
         {
             if (!Reporting.Report.Peers.Contains(peer))
@@ -81,12 +100,12 @@ internal sealed record BenchOptions
             }
         }
 
-        var timed = values.TryGetValue("--scenarios", out var scenarioList)
+        var selected = values.TryGetValue("--scenarios", out var scenarioList)
             ? scenarioList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : AllTimedScenarios;
-        if (timed.Any(s => !AllTimedScenarios.Contains(s)))
+            : AllScenarios;
+        if (selected.Length == 0 || selected.Any(s => !AllScenarios.Contains(s)))
         {
-            throw new ArgumentException($"--scenarios takes a comma-separated subset of {string.Join(',', AllTimedScenarios)} (was '{scenarioList}'); (e) is --scale.");
+            throw new ArgumentException($"--scenarios takes a comma-separated subset of {string.Join(',', AllScenarios)} (was '{scenarioList}').");
         }
 
         return new BenchOptions
@@ -99,7 +118,7 @@ internal sealed record BenchOptions
             MarkdownFile = values.GetValueOrDefault("--markdown"),
             Peers = peers,
             Scenarios = scenarios,
-            TimedScenarios = timed,
+            SelectedScenarios = AllScenarios.Where(selected.Contains).ToArray(),
         };
     }
 

@@ -28,8 +28,13 @@ var (delayP50, delayP99) = await PreciseDelay.Shared.CalibrateAsync();
 Log($"precise 1 ms delay here: p50 {delayP50:F3} ms, p99 {delayP99:F3} ms");
 results.Note($"A requested 1 ms delay (holds, pg-row retry sleeps) took p50 {delayP50:F3} ms, p99 {delayP99:F3} ms on this machine.");
 
-await RunScenariosAsync();
-if (options.Peers.Contains("orleans-1") && settings.ScaleLocks > 0)
+var database = await PostgresActivity.AttachAsync(options.Postgres);
+if (options.TimedScenarios.Count > 0)
+{
+    await RunScenariosAsync();
+}
+
+if (options.RunsScale && options.Peers.Contains("orleans-1"))
 {
     await RunScaleAsync();
 }
@@ -57,7 +62,8 @@ if (results.Failures.Count > 0)
 
 return 0;
 
-// (a)-(d) and (f): every peer up at once, each scenario in windows that take turns between the peers.
+// (a)-(d), (f) and b-large: every peer up at once, each scenario in windows that take turns between the peers (or, for
+// (b), one window per peer and a pause).
 async Task RunScenariosAsync()
 {
     var peers = new List<IBenchLock>();
@@ -78,25 +84,38 @@ async Task RunScenariosAsync()
             }
         }
 
-        IScenario[] all = [new Uncontended(settings), new ManyNames(settings), new HotTry(settings), new HotWait(settings), new HotSemaphore(settings)];
+        foreach (var peer in peers)
+        {
+            results.Configure(peer.Name, peer.Configuration);
+        }
+
+        IScenario[] all =
+        [
+            new Uncontended(settings),
+            new ManyNames(settings, "b", settings.Names, database),
+            new HotTry(settings),
+            new HotWait(settings),
+            new HotSemaphore(settings),
+            new ManyNames(settings, "b-large", settings.LargeNames, database, settings.LargeNamesPeers),
+        ];
         var scenarios = all.Where(s => options.TimedScenarios.Contains(s.Id)).ToArray();
         foreach (var scenario in scenarios)
         {
+            var running = peers.Where(scenario.Includes).ToList();
             if (scenario.Contiguous)
             {
-                Log($"({scenario.Id}): per peer a warm-up, one window of {settings.Duration.TotalSeconds:F1} s and a {settings.Settle.TotalSeconds:F0} s pause");
-                foreach (var peer in peers.ToArray())
+                Log($"({scenario.Id}): per peer ({string.Join(", ", running.Select(p => p.Name))}) a warm-up, one window of {settings.Duration.TotalSeconds:F1} s and a pause until PostgreSQL is quiet");
+                foreach (var peer in running)
                 {
                     await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
                     await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, settings.Duration));
-                    await Task.Delay(settings.Settle);
                 }
             }
             else
             {
                 var window = settings.Duration / settings.Rounds;
                 Log($"({scenario.Id}): warm-up, then {settings.Rounds} windows of {window.TotalSeconds:F1} s per peer, taking turns");
-                foreach (var peer in peers.ToArray())
+                foreach (var peer in running)
                 {
                     await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
                 }
@@ -104,7 +123,7 @@ async Task RunScenariosAsync()
                 for (var round = 0; round < settings.Rounds; round++)
                 {
                     // A different peer goes first in every round: none always runs right after the same neighbour.
-                    var order = peers.Skip(round % Math.Max(1, peers.Count)).Concat(peers.Take(round % Math.Max(1, peers.Count))).ToArray();
+                    var order = running.Skip(round % Math.Max(1, running.Count)).Concat(running.Take(round % Math.Max(1, running.Count))).ToArray();
                     foreach (var peer in order)
                     {
                         await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
@@ -112,7 +131,7 @@ async Task RunScenariosAsync()
                 }
             }
 
-            foreach (var peer in peers)
+            foreach (var peer in running.Where(peers.Contains))
             {
                 scenario.Report(peer, results);
                 LogScenario(scenario.Id, peer.Name);
@@ -133,14 +152,17 @@ async Task RunScenariosAsync()
     }
 }
 
-// (e): a fresh one-silo cluster of its own, so its memory and its lock activations are this scenario's alone.
+// (e): a fresh one-silo cluster of its own, so its memory and its lock activations are this scenario's alone; its
+// silo collects idle lock grains after 65 s (SiloVariant.IdleCollection) so the memory can come back within the run.
+// Its figures are orleans-1's column; its settings are recorded as orleans-1-scale.
 async Task RunScaleAsync()
 {
     Log($"(e): {settings.ScaleLocks:N0} locks on a fresh silo");
     try
     {
-        await using var cluster = await SiloCluster.StartAsync("orleans-1-scale", 1, options.SiloDll, options.Postgres, options.StateDirectory);
-        await using var peer = await OrleansLock.ConnectAsync("orleans-1", cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
+        await using var cluster = await SiloCluster.StartAsync("orleans-1-scale", 1, SiloVariant.IdleCollection, options.SiloDll, options.Postgres, options.StateDirectory);
+        await using var peer = await OrleansLock.ConnectAsync("orleans-1", cluster);
+        results.Configure("orleans-1-scale", peer.Configuration);
         var grains = peer.Grains;
         await Scale.RunAsync(peer, grains, cluster.Silos[0], settings, results);
         LogScenario(Scale.Id, peer.Name);
@@ -162,15 +184,14 @@ async Task<IBenchLock> StartPeerAsync(string peerName, List<SiloCluster> cluster
             return new PgAdvisoryLock(options.Postgres);
         case "redis":
             return await RedisLock.CreateAsync(options.Redis);
-        case "orleans-1":
-        case "orleans-3":
+        case not null when Report.OrleansPeer(peerName) is { } orleans:
         {
-            var silos = peerName == "orleans-1" ? 1 : 3;
+            var (silos, variant) = orleans;
             var started = Stopwatch.GetTimestamp();
-            var cluster = await SiloCluster.StartAsync(peerName, silos, options.SiloDll, options.Postgres, options.StateDirectory);
+            var cluster = await SiloCluster.StartAsync(peerName, silos, variant, options.SiloDll, options.Postgres, options.StateDirectory);
             clusters.Add(cluster);
-            Log($"peer {peerName}: {silos} silo process(es) serving after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
-            return await OrleansLock.ConnectAsync(peerName, cluster.Gateways, cluster.ClusterId, cluster.ServiceId);
+            Log($"peer {peerName}: {silos} silo process(es) serving after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s ({variant.Summary})");
+            return await OrleansLock.ConnectAsync(peerName, cluster);
         }
         default:
             throw new ArgumentOutOfRangeException(nameof(peerName), peerName, "Unknown peer.");

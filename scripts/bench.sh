@@ -7,9 +7,10 @@
 # and scenario (f) of issue 13: the semaphore grain against a PostgreSQL slot
 # table and DistributedLock.Redis's RedisDistributedSemaphore.
 #
-#   scripts/bench.sh                     # everything; about 6-8 minutes on 2 cores
+#   scripts/bench.sh                     # everything; about 10-12 minutes on 2 cores
 #   scripts/bench.sh --peers pg-row,orleans-1 --scale 10000   # extra args go to the bench program
-#   scripts/bench.sh --scenarios f --scale 0 --results /tmp/f.json --markdown /tmp/f.md   # only (f), for development
+#   scripts/bench.sh --scenarios f --results /tmp/f.json --markdown /tmp/f.md   # only (f), for development
+#   scripts/bench.sh --scenarios e --scale 20000 --idle-wait 30 --results /tmp/e.json   # only (e), smaller
 #
 # Starts and, on exit, stops everything it needs: a throwaway PostgreSQL with
 # sql/ applied (scripts/lib/postgres.sh), a throwaway Redis on a free loopback
@@ -127,13 +128,9 @@ main() {
     pg_apply_sql "$DATABASE" sql
     start_redis
 
-    # Idle lock grains of the benchmark's silos are collected after a little over a minute (Orleans' minimum is
-    # its one-minute collection quantum), so scenario (e) can show memory coming back within the run.
-    export LOCKSILO_LockGrains__IdleDeactivationAge=${LOCKSILO_LockGrains__IdleDeactivationAge:-00:01:05}
-    # Lazily durable release (off by default in the product; see README) for the hot-path figures.
-    export LOCKSILO_LockGrains__ReleaseWriteDelay=${LOCKSILO_LockGrains__ReleaseWriteDelay:-00:00:05}
-    # ...and the silo looks for such a wave of deactivations every 5 s (default 1 minute) to give the memory back.
-    export LOCKSILO_MemoryReturnCheckInterval=${LOCKSILO_MemoryReturnCheckInterval:-00:00:05}
+    # The silos' settings are the bench program's business (bench/Hosting/SiloVariant.cs): the headline peers run
+    # the silo's defaults, and every variant is a peer of its own name. Nothing is exported here, and a LOCKSILO_
+    # variable in the caller's environment (which the silos would inherit) is recorded in the results.
 
     local rc=0
     dotnet "$BENCH_DLL" \

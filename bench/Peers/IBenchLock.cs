@@ -6,8 +6,17 @@ namespace LockService.Bench.Peers;
 /// </summary>
 internal interface IBenchLock : IAsyncDisposable
 {
-    /// <summary>The peer's name in the results: pg-row, pg-advisory, redis, orleans-1, orleans-3.</summary>
+    /// <summary>The peer's name in the results: pg-row, pg-advisory, redis, orleans-1, orleans-3, or a variant (orleans-1-eager).</summary>
     string Name { get; }
+
+    /// <summary>
+    /// How the peer is set up, setting by setting (library, connection tuning, silo settings), for the run's record
+    /// (<c>configuration</c> in <c>latest.json</c>): a figure is only comparable with the settings it was measured with.
+    /// </summary>
+    IReadOnlyDictionary<string, string> Configuration { get; }
+
+    /// <summary>Resident memory of the peer's server processes that this run started (the silos), or <see langword="null"/>.</summary>
+    long? ServerResidentBytes() => null;
 
     /// <summary>One try, no waiting. <see langword="null"/> when someone else holds the lock.</summary>
     ValueTask<IBenchHandle?> TryAcquireAsync(string lockName, TimeSpan ttl);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LockService.Bench.Hosting;
 using LockService.Client;
 
 namespace LockService.Bench.Peers;
@@ -11,30 +12,40 @@ internal sealed class OrleansLock : IBenchLock
 {
     private readonly LockClientConnection _client;
     private readonly ILockProvider _provider;
+    private readonly SiloCluster _cluster;
     private readonly ConcurrentDictionary<(string, TimeSpan), DistributedLock> _locks = new();
 
-    private OrleansLock(string name, LockClientConnection client)
+    private OrleansLock(string name, LockClientConnection client, SiloCluster cluster)
     {
         Name = name;
         _client = client;
         _provider = client.Locks;
+        _cluster = cluster;
     }
 
     public string Name { get; }
 
+    public IReadOnlyDictionary<string, string> Configuration => new SortedDictionary<string, string>(_cluster.Configuration.ToDictionary(), StringComparer.Ordinal)
+    {
+        ["client"] = "LockClientConnection with its defaults: lock handles (AcquireAsync/TryAcquireAsync, keep-alive) in (a)-(e); ISemaphoreGrain called directly in (f)",
+    };
+
     public IGrainFactory Grains => _client.Grains;
 
-    public static async Task<OrleansLock> ConnectAsync(string name, IEnumerable<string> gateways, string clusterId, string serviceId) =>
+    /// <summary>Connects to <paramref name="cluster"/>'s gateways as an application would.</summary>
+    public static async Task<OrleansLock> ConnectAsync(string name, SiloCluster cluster) =>
         new(name, await LockClientConnection.ConnectAsync(options =>
         {
-            foreach (var gateway in gateways)
+            foreach (var gateway in cluster.Gateways)
             {
                 options.Gateways.Add(gateway);
             }
 
-            options.ClusterId = clusterId;
-            options.ServiceId = serviceId;
-        }));
+            options.ClusterId = cluster.ClusterId;
+            options.ServiceId = cluster.ServiceId;
+        }), cluster);
+
+    public long? ServerResidentBytes() => _cluster.ResidentBytes();
 
     public async ValueTask<IBenchHandle?> TryAcquireAsync(string lockName, TimeSpan ttl) =>
         Wrap(await Lock(lockName, ttl).TryAcquireAsync());

@@ -6,7 +6,8 @@ namespace LockService.Bench.Peers;
 /// <summary>
 /// The lock table users write themselves (the seed project): <c>locks(lock_name primary key, lock_owner, lock_time,
 /// expires_at)</c>. Acquire is one upsert that only takes the row when it is expired or already ours; release is one
-/// conditional delete. Waiting retries after a 1–5 ms jittered sleep (<see cref="PollingWait"/>).
+/// conditional delete. Waiting retries after a 1–5 ms jittered sleep (<see cref="PollingWait"/>). Its connections are
+/// tuned as the silo tunes its own storage's (<see cref="PeerConnections"/>).
 /// </summary>
 internal sealed class PgRowLock : IBenchLock
 {
@@ -35,13 +36,20 @@ internal sealed class PgRowLock : IBenchLock
     private readonly string _ownerPrefix = $"pg-row:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private long _acquisitions;
 
-    private PgRowLock(NpgsqlDataSource dataSource) => _dataSource = dataSource;
+    private PgRowLock(NpgsqlDataSource dataSource, IReadOnlyDictionary<string, string> configuration)
+    {
+        _dataSource = dataSource;
+        Configuration = configuration;
+    }
 
     public string Name => "pg-row";
 
+    public IReadOnlyDictionary<string, string> Configuration { get; }
+
     public static async Task<PgRowLock> CreateAsync(string connectionString)
     {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var tuned = PeerConnections.For(connectionString, "pg-row");
+        var dataSource = NpgsqlDataSource.Create(tuned);
         await using (var command = dataSource.CreateCommand(Schema))
         {
             await command.ExecuteNonQueryAsync();
@@ -52,7 +60,11 @@ internal sealed class PgRowLock : IBenchLock
             await command.ExecuteNonQueryAsync();
         }
 
-        return new PgRowLock(dataSource);
+        var configuration = PeerConnections.Describe(tuned);
+        configuration["kind"] = "lock table: INSERT ... ON CONFLICT (lock_name) DO UPDATE ... WHERE expired OR same owner RETURNING; conditional DELETE";
+        configuration["waiting"] = "polls: retries after a 1-5 ms jittered sleep";
+        configuration["semaphore (f)"] = "slot table: UPDATE ... WHERE slot = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING slot, same connections, polls like the lock";
+        return new PgRowLock(dataSource, configuration);
     }
 
     public async ValueTask<IBenchHandle?> TryAcquireAsync(string lockName, TimeSpan ttl)

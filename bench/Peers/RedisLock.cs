@@ -22,6 +22,13 @@ internal sealed class RedisLock : IBenchLock
 
     public string Name => "redis";
 
+    public IReadOnlyDictionary<string, string> Configuration { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["kind"] = "DistributedLock.Redis 1.1.1 with its defaults, on a throwaway Redis without persistence (--save '' --appendonly no); nothing durable",
+        ["waiting"] = "polls: the library's random 10-800 ms sleep",
+        ["semaphore (f)"] = "RedisDistributedSemaphore, its defaults",
+    };
+
     public static async Task<RedisLock> CreateAsync(string endpoint) =>
         new(await ConnectionMultiplexer.ConnectAsync(endpoint));
 

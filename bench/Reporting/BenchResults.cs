@@ -13,6 +13,18 @@ internal sealed class BenchResults
 
     public List<string> Notes { get; } = [];
 
+    /// <summary>Each peer's settings, as it reported them (<see cref="LockService.Bench.Peers.IBenchLock.Configuration"/>), by peer name.</summary>
+    public SortedDictionary<string, IReadOnlyDictionary<string, string>> Configurations { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records the settings <paramref name="peer"/> ran with.</summary>
+    public void Configure(string peer, IReadOnlyDictionary<string, string> configuration)
+    {
+        lock (_gate)
+        {
+            Configurations[peer] = configuration;
+        }
+    }
+
     public void Set(string scenario, string peer, string metric, double value)
     {
         lock (_gate)

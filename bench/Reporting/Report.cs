@@ -7,13 +7,41 @@ namespace LockService.Bench.Reporting;
 /// <summary>The markdown table printed at the end of a run, and the same figures as JSON.</summary>
 internal static class Report
 {
-    public static readonly string[] Peers = ["pg-row", "pg-advisory", "redis", "orleans-1", "orleans-3"];
+    /// <summary>Every peer the bench knows, in the order of the table's columns.</summary>
+    public static readonly string[] Peers = ["pg-row", "pg-advisory", "redis", "orleans-1", "orleans-3", "orleans-1-eager", "orleans-3-eager"];
+
+    /// <summary>
+    /// The peers of a full run: the baselines, the service on its defaults with one and three silos (the headline), and
+    /// one labelled variant, lazily durable release off (the behaviour before issue 13), on one silo.
+    /// </summary>
+    public static readonly string[] DefaultPeers = ["pg-row", "pg-advisory", "redis", "orleans-1", "orleans-3", "orleans-1-eager"];
+
+    /// <summary>For an <c>orleans-N[-variant]</c> peer name, its silo count and settings; otherwise <see langword="null"/>.</summary>
+    public static (int Silos, Hosting.SiloVariant Variant)? OrleansPeer(string peer)
+    {
+        if (!peer.StartsWith("orleans-", StringComparison.Ordinal) || peer.Length < "orleans-1".Length || !char.IsAsciiDigit(peer["orleans-".Length]))
+        {
+            return null;
+        }
+
+        var suffix = peer["orleans-1".Length..];
+        return Hosting.SiloVariant.PeerVariants.FirstOrDefault(v => v.Suffix == suffix) is { } variant
+            ? (peer["orleans-".Length] - '0', variant)
+            : null;
+    }
 
     private static readonly (string Scenario, string Metric, string Label)[] Rows =
     [
         ("a", "pair_p50_ms", "(a) uncontended: acquire+release p50, ms"),
         ("a", "pair_p99_ms", "(a) uncontended: acquire+release p99, ms"),
         ("b", "pairs_per_s", "(b) 32 clients, 1,000 names: pairs/s"),
+        ("b", "pg_write_xacts_per_pair", "(b) PostgreSQL write transactions per pair"),
+        ("b", "pg_cpu_ms_per_pair", "(b) PostgreSQL CPU per pair, ms"),
+        ("b-large", "pairs_per_s", "(b) 32 clients, {names} names: pairs/s"),
+        ("b-large", "first_touch_pairs_per_s", "(b) {names} names, first pair of each name: pairs/s"),
+        ("b-large", "pg_write_xacts_per_pair", "(b) {names} names: PostgreSQL write transactions per pair"),
+        ("b-large", "pg_cpu_ms_per_pair", "(b) {names} names: PostgreSQL CPU per pair, ms"),
+        ("b-large", "silo_bytes_per_name", "(b) {names} names: silo RSS per name touched, bytes"),
         ("c", "acquired_per_s", "(c) hot lock, try: successful/s"),
         ("c", "refused_per_s", "(c) hot lock, try: failed/s"),
         ("d", "grants_per_s", "(d) hot lock, wait: grants/s"),
@@ -42,23 +70,34 @@ internal static class Report
         text.AppendLine($"Machine: {run.Machine}. Run {run.StartedAt:yyyy-MM-dd HH:mm} UTC, {run.Seconds:F0} s; " +
                         $"1-minute load average {Targets.Format(run.LoadAtStart)} at the start and {Targets.Format(run.LoadAtEnd)} at the end ({Environment.ProcessorCount} cores).");
         text.AppendLine();
-        text.AppendLine($"| scenario | {string.Join(" | ", Peers)} |");
-        text.AppendLine($"|---|{string.Concat(Peers.Select(_ => "---:|"))}");
+        var columns = Peers.Where(peer => results.Scenarios.Values.Any(byPeer => byPeer.ContainsKey(peer))).ToArray();
+        text.AppendLine($"| scenario | {string.Join(" | ", columns)} |");
+        text.AppendLine($"|---|{string.Concat(columns.Select(_ => "---:|"))}");
         foreach (var (scenario, metric, label) in Rows)
         {
-            var cells = Peers.Select(peer => Targets.Format(results.Get(scenario, peer, metric)));
+            var cells = columns.Select(peer => Targets.Format(results.Get(scenario, peer, metric)));
             if (cells.All(c => c == "n/a"))
             {
                 continue;
             }
 
-            text.AppendLine($"| {label} | {string.Join(" | ", cells.Select(c => c == "n/a" ? "–" : c))} |");
+            var names = columns.Select(peer => results.Get(scenario, peer, "names")).FirstOrDefault(n => n is not null);
+            text.AppendLine($"| {label.Replace("{names}", Targets.Format(names), StringComparison.Ordinal)} | {string.Join(" | ", cells.Select(c => c == "n/a" ? "–" : c))} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Peers (every setting of each: `configuration` in the JSON):");
+        foreach (var (peer, configuration) in results.Configurations)
+        {
+            text.AppendLine($"- `{peer}`: {Summary(configuration)}");
         }
 
         var overlaps = Peers.Sum(peer => BenchOptions.AllTimedScenarios.Sum(s => results.Get(s, peer, "overlaps") ?? 0));
         text.AppendLine();
         var regressions = Peers.Sum(peer => BenchOptions.AllTimedScenarios.Sum(s => results.Get(s, peer, "token_regressions") ?? 0));
-        text.AppendLine($"Overlapping holders seen in (a)–(d) and (f), all peers: {overlaps:F0} (in (f): more holders of the semaphore than its limit at once, or two of one slot). Grants whose fencing token did not rise (peers with tokens; in (f) per slot): {regressions:F0}.");
+        var largeNames = results.Scenarios.GetValueOrDefault("b-large")?.Values.Select(metrics => metrics.GetValueOrDefault("names")).FirstOrDefault();
+        var scope = largeNames is > 0 ? $"(a)–(d), (f) and (b) at {Targets.Format(largeNames)} names" : "(a)–(d) and (f)";
+        text.AppendLine($"Overlapping holders seen in {scope}, all peers: {overlaps:F0} (in (f): more holders of the semaphore than its limit at once, or two of one slot). Grants whose fencing token did not rise (peers with tokens; in (f) per slot): {regressions:F0}.");
         text.AppendLine();
         text.AppendLine("In (f) each peer runs its backend's semaphore: `pg-row` a table of slot rows claimed with a conditional update, `redis` DistributedLock.Redis's `RedisDistributedSemaphore`, `orleans-*` the semaphore grain (`pg-advisory` has none).");
         text.AppendLine();
@@ -113,6 +152,9 @@ internal static class Report
             ["loadAverageAtStart"] = run.LoadAtStart,
             ["loadAverageAtEnd"] = run.LoadAtEnd,
             ["settings"] = JsonSerializer.SerializeToNode(run.Settings),
+            ["configuration"] = new JsonObject(results.Configurations.Select(peer => KeyValuePair.Create<string, JsonNode?>(
+                peer.Key,
+                new JsonObject(peer.Value.Select(setting => KeyValuePair.Create<string, JsonNode?>(setting.Key, JsonValue.Create(setting.Value))))))),
             ["passed"] = results.Failures.Count == 0,
             ["targets"] = new JsonArray(targets.Select(t => (JsonNode)new JsonObject
             {
@@ -129,6 +171,12 @@ internal static class Report
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    // One line per peer: what it is, and for the service, its silos' settings and the storage tuning shared with pg-*.
+    private static string Summary(IReadOnlyDictionary<string, string> configuration) =>
+        string.Join("; ", new[] { "kind", "silos", "silo settings", "LockGrains:ReleaseWriteDelay", "Npgsql tuning", "inherited environment (not the defaults!)" }
+            .Where(configuration.ContainsKey)
+            .Select(key => key == "kind" ? configuration[key] : $"{key}: {configuration[key]}"));
 
     // JSON has no NaN: a figure that could not be measured is null.
     private static JsonNode? Number(double value) => double.IsNaN(value) || double.IsInfinity(value) ? null : JsonValue.Create(Math.Round(value, 4));

@@ -4,7 +4,7 @@ using LockService.Bench.Reporting;
 namespace LockService.Bench.Scenarios;
 
 /// <summary>
-/// One of the timed scenarios (a)–(d). The runner warms every peer up once, then measures in short windows that take
+/// One of the timed scenarios (a)–(d), (f) and (b) at 100,000 names. The runner warms every peer up once, then measures in short windows that take
 /// turns between the peers, so a change in how busy the machine is (it is shared) falls on every peer alike instead of
 /// on whichever peer happened to run at that moment. Each scenario keeps its figures per peer across the windows.
 /// </summary>
@@ -13,10 +13,13 @@ internal interface IScenario
     string Id { get; }
 
     /// <summary>
-    /// Whether the measured time is one contiguous window per peer, followed by a pause, instead of windows taking
-    /// turns. See <see cref="ManyNames"/> for why (b) is measured so.
+    /// Whether the measured time is one contiguous window per peer, followed by a pause (the scenario's own), instead
+    /// of windows taking turns. See <see cref="ManyNames"/> for why (b) is measured so.
     /// </summary>
     bool Contiguous => false;
+
+    /// <summary>Whether <paramref name="peer"/> runs this scenario (all do, unless the scenario names its peers).</summary>
+    bool Includes(IBenchLock peer) => true;
 
     /// <summary>Runs <paramref name="peer"/> through the scenario without keeping figures (JIT, pools, first use of each name).</summary>
     Task WarmUpAsync(IBenchLock peer);

@@ -27,6 +27,24 @@ internal sealed record ScenarioSettings
     /// <summary>Distinct lock names of scenario (b).</summary>
     public int Names { get; init; } = 1_000;
 
+    /// <summary>
+    /// Distinct lock names of (b)'s second row, <c>b-large</c> (issue 19, item 5): how the peers hold up when names are
+    /// many, and what they cost a silo's memory. 0 skips it.
+    /// </summary>
+    public int LargeNames { get; init; } = 100_000;
+
+    /// <summary>
+    /// The peers that run <c>b-large</c>: the lock table and the service on one silo. Its warm-up touches every name
+    /// once (30-60 s per peer here), so running every peer through it would add minutes to the run for little.
+    /// </summary>
+    public IReadOnlyList<string> LargeNamesPeers { get; init; } = ["pg-row", "orleans-1"];
+
+    /// <summary>
+    /// Longest wait, after a (b) window and its <see cref="Settle"/>, for PostgreSQL to go quiet (the lock service's
+    /// lazily written releases of 100,000 names take a while to drain), before the next peer runs.
+    /// </summary>
+    public TimeSpan QuietWait { get; init; } = TimeSpan.FromSeconds(120);
+
     /// <summary>Slots of the one semaphore of scenario (f).</summary>
     public int SemaphoreMaxCount { get; init; } = 4;
 

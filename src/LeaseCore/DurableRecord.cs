@@ -12,16 +12,19 @@ namespace LockService.Leases;
 /// <see cref="LockStorageException"/>: the call fails closed.
 /// </summary>
 /// <remarks>
-/// Grain turns do not interleave, so only one write is ever in flight; a call that does interleave (a waiting
-/// acquire) awaits <see cref="WhenWritesSettledAsync"/> before it reads, so it answers with storage's verdict.
+/// <para>Grain turns do not interleave, so only one write is ever in flight; a call that does interleave (a waiting
+/// acquire) awaits <see cref="WhenWritesSettledAsync"/> before it reads, so it answers with storage's verdict.</para>
+/// <para>A grain can hook in with delegates (<see cref="CaughtUp"/>, <see cref="Lost"/>, a read function) or, to keep
+/// a held activation small, with a subclass that overrides <see cref="ReadStoredAsync"/>, <see cref="OnCaughtUp"/> and
+/// <see cref="OnLost"/>: one object per activation instead of a delegate per hook.</para>
 /// </remarks>
-internal sealed partial class DurableRecord<TState>
+internal partial class DurableRecord<TState>
     where TState : class, new()
 {
     private readonly IGrainStorage _storage;
     private readonly string _stateName;
     private readonly GrainId _storageId;
-    private readonly Func<Task<GrainState<TState>>> _read;
+    private readonly Func<Task<GrainState<TState>>>? _read;
     private readonly DurableRecordSubject _subject;
     private readonly ILogger _logger;
 
@@ -46,8 +49,11 @@ internal sealed partial class DurableRecord<TState>
         _storageId = storageId;
         _subject = subject;
         _logger = logger;
-        _read = read ?? (() => ReadAsync(storageId));
+        _read = read;
     }
+
+    /// <summary>How this record's errors name it (also for the grain's other helpers, e.g. its reaper reminder).</summary>
+    public DurableRecordSubject Subject => _subject;
 
     /// <summary>The state storage has accepted (or, after <see cref="SetAheadOfStorage"/>, will be sent with the next write).</summary>
     public TState State => _record.State!;
@@ -66,7 +72,7 @@ internal sealed partial class DurableRecord<TState>
     {
         try
         {
-            _record = await _read();
+            _record = await ReadStoredAsync();
             LogLoaded(_subject.Name, _record.ETag);
         }
         catch (Exception exception)
@@ -91,7 +97,7 @@ internal sealed partial class DurableRecord<TState>
             await _storage.WriteStateAsync(_stateName, _storageId, written);
             _record = written;
             LogWritten(_subject.Name, operation, written.ETag);
-            CaughtUp?.Invoke();
+            OnCaughtUp();
         }
         catch (Exception exception)
         {
@@ -137,17 +143,29 @@ internal sealed partial class DurableRecord<TState>
     {
         try
         {
-            _record = await _read();
+            _record = await ReadStoredAsync();
             LogReloaded(_subject.Name, _record.ETag);
-            CaughtUp?.Invoke();
+            OnCaughtUp();
         }
         catch (Exception exception)
         {
             // Without a fresh read this activation cannot trust its state or ETag: let the next call start over.
             LogReloadFailed(exception, _subject.Name);
-            Lost?.Invoke();
+            OnLost();
         }
     }
+
+    /// <summary>
+    /// Reads what storage holds for this record: the read function given at construction, or the plain read under the
+    /// record's storage id. A subclass may read otherwise (a record carried over from an older key).
+    /// </summary>
+    protected virtual Task<GrainState<TState>> ReadStoredAsync() => _read is { } read ? read() : ReadAsync(_storageId);
+
+    /// <summary>After every write attempt once the record agrees with storage again; runs <see cref="CaughtUp"/> unless overridden.</summary>
+    protected virtual void OnCaughtUp() => CaughtUp?.Invoke();
+
+    /// <summary>When a failed write could not even reload the record; runs <see cref="Lost"/> unless overridden.</summary>
+    protected virtual void OnLost() => Lost?.Invoke();
 
     // The stored version (the ETag) in the Debug lines tells, next to the history of a chaos run, which write of which
     // activation each answer rests on.

@@ -35,7 +35,7 @@ internal sealed partial class LeaseClock
 
     private readonly TimeProvider _clock;
     private readonly Func<DateTimeOffset, bool> _mayCatchUpAt;
-    private readonly string _subject;
+    private readonly DurableRecordSubject _subject;
     private readonly ILogger _logger;
 
     // The last wall clock reading the clock followed, and the timestamp taken with it.
@@ -49,7 +49,7 @@ internal sealed partial class LeaseClock
     /// the wall clock from the held-back time it is given: true only when no lease runs at that time and no write is
     /// in flight.
     /// </summary>
-    public LeaseClock(TimeProvider clock, Func<DateTimeOffset, bool> mayCatchUpAt, string subject, ILogger logger)
+    public LeaseClock(TimeProvider clock, Func<DateTimeOffset, bool> mayCatchUpAt, DurableRecordSubject subject, ILogger logger)
     {
         _clock = clock;
         _mayCatchUpAt = mayCatchUpAt;
@@ -76,7 +76,7 @@ internal sealed partial class LeaseClock
 
                 if (wall - elapsed >= NotableStep)
                 {
-                    LogCaughtUp(_subject, wall - elapsed);
+                    LogCaughtUp(_subject.Name, wall - elapsed);
                 }
             }
         }
@@ -100,11 +100,11 @@ internal sealed partial class LeaseClock
         var last = Interlocked.Read(ref s_lastWarningMs);
         if ((last == long.MinValue || nowMs - last >= WarningIntervalMs) && Interlocked.CompareExchange(ref s_lastWarningMs, nowMs, last) == last)
         {
-            LogStepHeldBack(_subject, step);
+            LogStepHeldBack(_subject.Name, step);
         }
         else
         {
-            LogStepHeldBackQuietly(_subject, step);
+            LogStepHeldBackQuietly(_subject.Name, step);
         }
     }
 

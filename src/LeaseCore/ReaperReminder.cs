@@ -12,15 +12,36 @@ namespace LockService.Leases;
 /// once more (one write per activation, not per call); the tick, which only fires while a reminder exists, sets
 /// <see cref="Ticked"/>, and the grain unregisters it from a tick once nothing is left to reap.
 /// </remarks>
-internal sealed partial class ReaperReminder(Grain grain, TimeSpan period, string subject, ILogger logger)
+internal sealed partial class ReaperReminder
 {
     /// <summary>The reminder's name, under the grain's own id.</summary>
     public const string Name = "lease-reaper";
 
-    private readonly ILogger _logger = logger;
+    private readonly Grain _grain;
+    private readonly TimeSpan _period;
+    private readonly DurableRecordSubject _subject;
+    private readonly ILogger _logger;
 
     // Whether this activation knows the reminder to be registered.
     private bool _registered;
+
+    /// <summary>The reminder of <paramref name="grain"/>, named <paramref name="subject"/> in its log lines.</summary>
+    public ReaperReminder(Grain grain, TimeSpan period, string subject, ILogger logger)
+        : this(grain, period, new DurableRecordSubject(subject, retryHint: ""), logger)
+    {
+    }
+
+    /// <summary>
+    /// The reminder of <paramref name="grain"/>, named in its log lines as its durable record is: no name string of its
+    /// own per activation (<see cref="DurableRecordSubject"/> puts it together only for a log line).
+    /// </summary>
+    public ReaperReminder(Grain grain, TimeSpan period, DurableRecordSubject subject, ILogger logger)
+    {
+        _grain = grain;
+        _period = period;
+        _subject = subject;
+        _logger = logger;
+    }
 
     /// <summary>The reminder fired: it exists.</summary>
     public void Ticked() => _registered = true;
@@ -36,13 +57,13 @@ internal sealed partial class ReaperReminder(Grain grain, TimeSpan period, strin
         try
         {
             // The period is the floor Orleans allows.
-            await grain.RegisterOrUpdateReminder(Name, ttl + TimeSpan.FromSeconds(1), period);
+            await _grain.RegisterOrUpdateReminder(Name, ttl + TimeSpan.FromSeconds(1), _period);
             _registered = true;
         }
         catch (Exception exception)
         {
             // The grant is already durable and expiry is checked on every call, so only housekeeping is delayed.
-            LogRegistrationFailed(exception, subject);
+            LogRegistrationFailed(exception, _subject.Name);
         }
     }
 
@@ -51,17 +72,17 @@ internal sealed partial class ReaperReminder(Grain grain, TimeSpan period, strin
     {
         try
         {
-            var reminder = await grain.GetReminder(Name);
+            var reminder = await _grain.GetReminder(Name);
             if (reminder is not null)
             {
-                await grain.UnregisterReminder(reminder);
+                await _grain.UnregisterReminder(reminder);
             }
 
             _registered = false;
         }
         catch (Exception exception)
         {
-            LogUnregistrationFailed(exception, subject);
+            LogUnregistrationFailed(exception, _subject.Name);
         }
     }
 

@@ -9,6 +9,8 @@ namespace LockService.Leases;
 /// walk the queue: at 10,000 waiters that would make a queue's life quadratic. Listening waiters sit in a heap by
 /// place, detachments in a line by time; both are cleaned lazily, so each entry is looked at a bounded number of times
 /// after it is added (amortized O(1) entries per call; the heap adds O(log n) per entry).
+/// The three collections are made when first needed: most activations (every lock that is only held and released)
+/// never queue anyone, and an empty queue then costs one small object instead of four.
 /// </remarks>
 internal sealed class WaitQueue<TResult>
     where TResult : class
@@ -16,17 +18,17 @@ internal sealed class WaitQueue<TResult>
     /// <summary>How long a waiter whose wait call ended keeps its place for the caller's next call.</summary>
     public static readonly TimeSpan DetachedGrace = TimeSpan.FromSeconds(10);
 
-    private readonly Dictionary<string, Waiter<TResult>> _byKey = new(StringComparer.Ordinal);
+    private Dictionary<string, Waiter<TResult>>? _byKey;
 
     // Listening waiters by place. A waiter that detached or left keeps its entry until it reaches the top.
-    private readonly PriorityQueue<Waiter<TResult>, long> _listening = new();
+    private PriorityQueue<Waiter<TResult>, long>? _listening;
 
     // Detachments in the order they happened (so by time); an entry whose waiter listened again or left is stale.
-    private readonly Queue<(Waiter<TResult> Waiter, long DetachedAt)> _detachments = new();
+    private Queue<(Waiter<TResult> Waiter, long DetachedAt)>? _detachments;
 
     private long _nextPlace;
 
-    public int Count => _byKey.Count;
+    public int Count => _byKey?.Count ?? 0;
 
     /// <summary>How many queue entries the queue has looked at in total: the measure of its work, for tests.</summary>
     internal long WaitersVisited { get; private set; }
@@ -37,6 +39,11 @@ internal sealed class WaitQueue<TResult>
     /// </summary>
     public Waiter<TResult>? NextListening()
     {
+        if (_listening is null)
+        {
+            return null;
+        }
+
         while (_listening.TryPeek(out var waiter, out _))
         {
             WaitersVisited++;
@@ -55,6 +62,11 @@ internal sealed class WaitQueue<TResult>
     /// <summary>Drops waiters detached for longer than <paramref name="grace"/>: their callers are gone or gave up.</summary>
     public void DropDetached(TimeSpan grace)
     {
+        if (_detachments is null)
+        {
+            return;
+        }
+
         var cutoff = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(grace.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         while (_detachments.TryPeek(out var detachment))
         {
@@ -75,7 +87,16 @@ internal sealed class WaitQueue<TResult>
         }
     }
 
-    public bool TryGet(string key, out Waiter<TResult> waiter) => _byKey.TryGetValue(key, out waiter!);
+    public bool TryGet(string key, out Waiter<TResult> waiter)
+    {
+        if (_byKey is null)
+        {
+            waiter = null!;
+            return false;
+        }
+
+        return _byKey.TryGetValue(key, out waiter!);
+    }
 
     /// <summary>Puts a new waiter at the back, keyed by its owner (a lock's waiters); the owner must not be queued already.</summary>
     public Waiter<TResult> Enqueue(string owner, TimeSpan ttl) => Enqueue(owner, owner, ttl);
@@ -84,7 +105,7 @@ internal sealed class WaitQueue<TResult>
     public Waiter<TResult> Enqueue(string key, string owner, TimeSpan ttl)
     {
         var waiter = new Waiter<TResult>(key, owner, ttl, _nextPlace++);
-        _byKey.Add(key, waiter);
+        (_byKey ??= new(StringComparer.Ordinal)).Add(key, waiter);
         AddListening(waiter);
         return waiter;
     }
@@ -94,7 +115,7 @@ internal sealed class WaitQueue<TResult>
     {
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         waiter.DetachedAt = now;
-        _detachments.Enqueue((waiter, now));
+        (_detachments ??= new()).Enqueue((waiter, now));
     }
 
     /// <summary>A wait call of the waiter is open (again): it can be granted, in its old place.</summary>
@@ -109,7 +130,7 @@ internal sealed class WaitQueue<TResult>
 
     public void Remove(Waiter<TResult> waiter)
     {
-        if (waiter.Queued && _byKey.Remove(waiter.Key))
+        if (waiter.Queued && _byKey is not null && _byKey.Remove(waiter.Key))
         {
             waiter.Queued = false;
         }
@@ -117,7 +138,7 @@ internal sealed class WaitQueue<TResult>
 
     private void AddListening(Waiter<TResult> waiter)
     {
-        _listening.Enqueue(waiter, waiter.Place);
+        (_listening ??= new()).Enqueue(waiter, waiter.Place);
         waiter.InListeningHeap = true;
     }
 }

@@ -12,8 +12,9 @@ namespace LockService.Grains;
 public sealed partial class LockGrain
 {
     // The lease waiters' owner labels and lease id hashes, beside the queue, which knows each waiter by one key only
-    // (LeaseWaitKey). Weak, so an entry goes with its waiter however the queue drops it.
-    private readonly ConditionalWeakTable<Waiter, LeaseWaiter> _leaseWaiters = new();
+    // (LeaseWaitKey). Weak, so an entry goes with its waiter however the queue drops it. Made for the first lease
+    // waiter: a lock that nobody waits for (most of them) does not carry an empty table.
+    private ConditionalWeakTable<Waiter, LeaseWaiter>? _leaseWaiters;
 
     public async Task<LockResult> TryAcquire(string owner, string leaseId, TimeSpan ttl)
     {
@@ -24,7 +25,7 @@ public sealed partial class LockGrain
 
         if (current.IsHeldAt(now))
         {
-            if (!LeaseIdHash.Matches(leaseId, current.LeaseIdHash))
+            if (!LeaseIdHash.Matches(leaseId, current.LeaseIdHashBytes))
             {
                 // Another lease, even of the same owner: two attempts never share one grant.
                 return Result(LockOutcome.Busy, current);
@@ -34,7 +35,7 @@ public sealed partial class LockGrain
             return await ExtendAsync(now, ttl);
         }
 
-        var hash = LeaseIdHash.Of(leaseId);
+        var hash = LeaseIdHash.BytesOf(leaseId);
         return await GrantToCallerAsync(new Claimant(owner, hash, LeaseIdOnly: true), LeaseWaitKey(hash), ttl, now, madeLeaseId: null);
     }
 
@@ -48,14 +49,14 @@ public sealed partial class LockGrain
         var now = _leaseClock.Now();
         var current = Current;
 
-        if (current.IsHeldAt(now) && LeaseIdHash.Matches(leaseId, current.LeaseIdHash))
+        if (current.IsHeldAt(now) && LeaseIdHash.Matches(leaseId, current.LeaseIdHashBytes))
         {
             // A retried wait whose grant already landed: the grant is found again, not leaked.
             return Result(LockOutcome.Granted, current);
         }
 
         // Keyed by the lease, not the owner: two attempts with one owner label are two waiters.
-        var hash = LeaseIdHash.Of(leaseId);
+        var hash = LeaseIdHash.BytesOf(leaseId);
         return await WaitInQueueAsync(LeaseWaitKey(hash), new LeaseWaiter(owner, hash), ttl, timeout, current, now, cancellationToken);
     }
 
@@ -68,7 +69,7 @@ public sealed partial class LockGrain
         var current = Current;
 
         // As for Refresh: a lapsed lease is not revived.
-        if (!current.IsHeldAt(now) || !LeaseIdHash.Matches(leaseId, current.LeaseIdHash))
+        if (!current.IsHeldAt(now) || !LeaseIdHash.Matches(leaseId, current.LeaseIdHashBytes))
         {
             return Result(LockOutcome.NotHolder, current, now);
         }
@@ -82,7 +83,7 @@ public sealed partial class LockGrain
         LeaseIds.Validate(leaseId);
         var now = _leaseClock.Now();
         var current = Current;
-        var matches = LeaseIdHash.Matches(leaseId, current.LeaseIdHash);
+        var matches = LeaseIdHash.Matches(leaseId, current.LeaseIdHashBytes);
 
         if (matches && current.Holder is { } holder)
         {
@@ -100,7 +101,7 @@ public sealed partial class LockGrain
     {
         LockArguments.ValidateName(Name);
         LeaseIds.Validate(leaseId);
-        if (_waiters.TryGet(LeaseWaitKey(LeaseIdHash.Of(leaseId)), out var waiter))
+        if (_waiters.TryGet(LeaseWaitKey(LeaseIdHash.BytesOf(leaseId)), out var waiter))
         {
             // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
             _waiters.Remove(waiter);
@@ -109,7 +110,7 @@ public sealed partial class LockGrain
 
         var now = _leaseClock.Now();
         var current = Current;
-        if (current.Holder is not null && LeaseIdHash.Matches(leaseId, current.LeaseIdHash))
+        if (current.Holder is not null && LeaseIdHash.Matches(leaseId, current.LeaseIdHashBytes))
         {
             // Granted, but the answer never reached the caller, who has given up: hand it on rather than let it idle.
             var after = await EndLeaseAsync(current, now, "abandon");
@@ -124,11 +125,11 @@ public sealed partial class LockGrain
     /// owner-keyed waiter; it holds the hash, not the id, like everything else the grain keeps (so the queue's ordinary
     /// string lookup is fine: how long it takes tells at most something about a hash, which does not give the id).
     /// </summary>
-    private static string LeaseWaitKey(string leaseIdHash) => "\0" + leaseIdHash;
+    private static string LeaseWaitKey(byte[] leaseIdHash) => "\0" + Convert.ToHexStringLower(leaseIdHash);
 
     /// <summary>Who a grant goes to: the owner label, the lease id's hash, and whether only the lease id may act on it.</summary>
-    private readonly record struct Claimant(string Holder, string? LeaseIdHash, bool LeaseIdOnly);
+    private readonly record struct Claimant(string Holder, byte[]? LeaseIdHash, bool LeaseIdOnly);
 
     /// <summary>A waiter of the lease-id <see cref="Acquire(string, string, TimeSpan, TimeSpan, CancellationToken)"/>.</summary>
-    private sealed record LeaseWaiter(string Owner, string LeaseIdHash);
+    private sealed record LeaseWaiter(string Owner, byte[] LeaseIdHash);
 }

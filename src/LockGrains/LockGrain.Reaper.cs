@@ -16,7 +16,7 @@ public sealed partial class LockGrain
     // lock's name is known.
     private ReaperReminder? _reaper;
 
-    private ReaperReminder Reaper => _reaper ??= new ReaperReminder(this, _options.ReaperPeriod, $"Lock '{Name}'", _logger);
+    private ReaperReminder Reaper => _reaper ??= new ReaperReminder(this, _options.ReaperPeriod, _record.Subject, _logger);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {

@@ -63,7 +63,7 @@ public sealed partial class LockGrain
             waiter = _waiters.Enqueue(waitKey, ttl);
             if (lease is not null)
             {
-                _leaseWaiters.Add(waiter, lease);
+                (_leaseWaiters ??= new()).Add(waiter, lease);
             }
         }
 
@@ -153,10 +153,11 @@ public sealed partial class LockGrain
     private async Task<LockState> GrantToWaiterAsync(Waiter waiter, LockState current, DateTimeOffset now)
     {
         // An owner-keyed waiter gets a lease id made here, as the owner's try would; a lease waiter brought its own.
-        var madeLeaseId = _leaseWaiters.TryGetValue(waiter, out var lease) ? null : LeaseIds.New();
+        LeaseWaiter? lease = null;
+        var madeLeaseId = _leaseWaiters?.TryGetValue(waiter, out lease) == true ? null : LeaseIds.New();
         var claimant = lease is not null
             ? new Claimant(lease.Owner, lease.LeaseIdHash, LeaseIdOnly: true)
-            : new Claimant(waiter.Owner, LeaseIdHash.Of(madeLeaseId!), LeaseIdOnly: false);
+            : new Claimant(waiter.Owner, LeaseIdHash.BytesOf(madeLeaseId!), LeaseIdOnly: false);
         var granted = NewGrant(current, claimant, waiter.Ttl, now);
         waiter.Granting = true;
         try

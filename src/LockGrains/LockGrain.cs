@@ -56,18 +56,8 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _record = new DurableRecord<LockState>(
-            _storage,
-            LockGrainServices.StateName,
-            StorageId,
-            new DurableRecordSubject($"Lock '{Name}'", "Retry with the same lease id (or owner)."),
-            _logger,
-            ReadStoredAsync)
-        {
-            CaughtUp = StorageCaughtUp,
-            Lost = DeactivateOnIdle,
-        };
-        _leaseClock = new LeaseClock(_clock, at => !_record.IsWriting && !Current.IsHeldAt(at), $"Lock '{Name}'", _logger);
+        _record = new LockRecord(this);
+        _leaseClock = new LeaseClock(_clock, at => !_record.IsWriting && !Current.IsHeldAt(at), _record.Subject, _logger);
 
         if (IsValidName(Name))
         {
@@ -97,7 +87,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         // The card's call keeps working as written: the grain makes the lease id, for callers that want to release or
         // refresh by lease id later, while owner and token still match this lease too.
         var leaseId = LeaseIds.New();
-        return await GrantToCallerAsync(new Claimant(owner, LeaseIdHash.Of(leaseId), LeaseIdOnly: false), waitKey: owner, ttl, now, leaseId);
+        return await GrantToCallerAsync(new Claimant(owner, LeaseIdHash.BytesOf(leaseId), LeaseIdOnly: false), waitKey: owner, ttl, now, leaseId);
     }
 
     /// <summary>
@@ -235,7 +225,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
         var granted = current.Copy();
         granted.Holder = claimant.Holder;
         granted.LastHolder = claimant.Holder;
-        granted.LeaseIdHash = claimant.LeaseIdHash;
+        granted.LeaseIdHashBytes = claimant.LeaseIdHash;
         granted.LeaseIdOnly = claimant.LeaseIdOnly;
         granted.FencingToken = checked(current.FencingToken + 1);
         granted.AcquiredAt = now;
@@ -252,6 +242,7 @@ public sealed partial class LockGrain : Grain, ILockGrain, IRemindable
     /// <summary>Waits until no write is in flight, so the state read next is storage's verdict (for interleaving calls).</summary>
     private Task WhenWritesSettledAsync() => _record.WhenWritesSettledAsync();
 
+    /// <summary>What storage holds for this lock, carried over from its former key if it has none under its own.</summary>
     private async Task<GrainState<LockState>> ReadStoredAsync()
     {
         var stored = await ReadStoredAsync(StorageId);

@@ -31,7 +31,19 @@ public sealed class LockState
     /// owner-keyed wait call.
     /// </summary>
     [JsonPropertyName("leaseIdHash")]
-    public string? LeaseIdHash { get; set; }
+    public string? LeaseIdHash
+    {
+        get => LeaseIdHashBytes is { } hash ? Convert.ToHexStringLower(hash) : null;
+        set => LeaseIdHashBytes = value is null ? null : Convert.FromHexString(value);
+    }
+
+    /// <summary>
+    /// The same hash as its 32 bytes (<c>LeaseIdHash.BytesOf</c>): the form the grain keeps and compares in memory, a
+    /// third of the hex string's size. Only <see cref="LeaseIdHash"/> is stored, so rows stay as they were. Never
+    /// changed in place: a new grant gets a new array, so copies may share one.
+    /// </summary>
+    [JsonIgnore]
+    public byte[]? LeaseIdHashBytes { get; set; }
 
     /// <summary>
     /// The lease was granted to a caller that made its own lease id (the lease-id calls): only that id refreshes,

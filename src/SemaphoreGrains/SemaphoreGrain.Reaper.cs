@@ -15,7 +15,7 @@ public sealed partial class SemaphoreGrain
     // The lease core's reminder handling (registered lazily, once per activation); made on first use.
     private ReaperReminder? _reaper;
 
-    private ReaperReminder Reaper => _reaper ??= new ReaperReminder(this, _options.ReaperPeriod, $"Semaphore '{Name}'", _logger);
+    private ReaperReminder Reaper => _reaper ??= new ReaperReminder(this, _options.ReaperPeriod, _record.Subject, _logger);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {

@@ -53,12 +53,12 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
             _storage,
             SemaphoreStorage.StateName,
             SemaphoreStorage.KeyFor(Name),
-            new DurableRecordSubject($"Semaphore '{Name}'", "Retry with the same lease id."),
+            new DurableRecordSubject("Semaphore", this.GetGrainId(), "Retry with the same lease id."),
             _logger)
         {
             Lost = DeactivateOnIdle,
         };
-        _leaseClock = new LeaseClock(_clock, at => !_record.IsWriting && Current.HolderCountAt(at) == 0, $"Semaphore '{Name}'", _logger);
+        _leaseClock = new LeaseClock(_clock, at => !_record.IsWriting && Current.HolderCountAt(at) == 0, _record.Subject, _logger);
 
         // A name that breaks the rules is refused by every call before it reaches the database.
         if (IsValidName(Name))
@@ -84,8 +84,13 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
 
         if (_waiters.NextListening() is { } next && next.Key != hash)
         {
-            // Others queued first: a try never jumps the queue. If a slot is free, the queue check hands it on now.
-            ScheduleQueueCheck(TimeSpan.Zero);
+            // Others queued first: a try never jumps the queue. If a slot is free, the queue check hands it on now;
+            // if none is, the check is already due when the next lease ends, and a refused try costs no turn more.
+            if (HasFreeSlot(current, now))
+            {
+                ScheduleQueueCheck(TimeSpan.Zero);
+            }
+
             return Result(LockOutcome.Busy, null, current, now);
         }
 

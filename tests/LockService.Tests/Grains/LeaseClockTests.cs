@@ -19,7 +19,7 @@ public sealed class LeaseClockTests
         var clock = new LockTestClock(Start);
         var mayCatchUp = false;
         var askedAt = new List<DateTimeOffset>();
-        var leases = new LeaseClock(clock, at => { askedAt.Add(at); return mayCatchUp; }, "Lock 'lease-clock'", NullLogger.Instance);
+        var leases = new LeaseClock(clock, at => { askedAt.Add(at); return mayCatchUp; }, new DurableRecordSubject("Lock 'lease-clock'", "Retry."), NullLogger.Instance);
         Assert.Equal(Start, leases.Now());
 
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -39,7 +39,7 @@ public sealed class LeaseClockTests
     public void Without_a_step_and_after_a_backward_one_the_clock_is_the_wall_clock_and_never_asks_the_grain()
     {
         var clock = new LockTestClock(Start);
-        var leases = new LeaseClock(clock, _ => throw new InvalidOperationException("asked without a forward step"), "Lock 'lease-clock'", NullLogger.Instance);
+        var leases = new LeaseClock(clock, _ => throw new InvalidOperationException("asked without a forward step"), new DurableRecordSubject("Lock 'lease-clock'", "Retry."), NullLogger.Instance);
         Assert.Equal(Start, leases.Now());
         clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(Start.AddSeconds(5), leases.Now());
