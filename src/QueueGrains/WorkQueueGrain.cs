@@ -30,7 +30,7 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
     private readonly WorkQueueOptions _options;
     private readonly ILogger<WorkQueueGrain> _logger;
     private readonly SemaphoreSlim _changes = new(1, 1);
-    private readonly SortedDictionary<long, SegmentView> _segments = [];
+    private readonly SortedDictionary<long, SegmentView> _segments = new();
     private readonly Dictionary<string, string> _taskIdsByKey = new(StringComparer.Ordinal);
     private DurableRecord<QueueDirectoryState> _record = null!;
 
