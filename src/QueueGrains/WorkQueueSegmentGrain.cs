@@ -113,6 +113,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         var hash = LeaseIdHash.Of(leaseId);
         var (returned, pending) = await _leases.ChangeAsync<(bool Returned, int Pending)>((next, now) =>
         {
+            EnsureKnown(index, taskId);
             if (index >= next.Entries.Count || !next.Entries[index].IsClaimedAt(now) || !LeaseIdHash.HashesMatch(hash, next.Entries[index].LeaseIdHash))
             {
                 // Not this lease's task any more (expired, abandoned already, completed, claimed again): nothing to give back.

@@ -1,3 +1,4 @@
+using LockService.Queues;
 using LockService.Testing;
 using LockService.Tests.Infrastructure;
 
@@ -245,9 +246,9 @@ public abstract class WorkQueueGrainTestCases<TFixture>(TFixture fixture)
     public async Task Tasks_span_segments_list_pages_across_them_and_a_finished_segment_retires()
     {
         var name = LockNames.Unique("q-segments");
-        var count = 2 * Queues.WorkQueueOptions.DefaultSegmentCapacity + 10;
+        var count = 2 * WorkQueueOptions.DefaultSegmentCapacity + 10;
         var ids = await Queue(name).Enqueue(Enumerable.Range(0, count).Select(i => new NewTask($"task-{i}", $"key-{i}")).ToList());
-        Assert.Equal("1-0", ids[Queues.WorkQueueOptions.DefaultSegmentCapacity]);
+        Assert.Equal("1-0", ids[WorkQueueOptions.DefaultSegmentCapacity]);
         Assert.Equal($"2-9", ids[^1]);
 
         var listed = new List<QueueTaskInfo>();
@@ -262,7 +263,7 @@ public abstract class WorkQueueGrainTestCases<TFixture>(TFixture fixture)
         Assert.Equal(ids, listed.Select(task => task.TaskId));
 
         // Finish the oldest segment: it retires, its counts stay, and the queue goes on from the next one.
-        for (var i = 0; i < Queues.WorkQueueOptions.DefaultSegmentCapacity; i++)
+        for (var i = 0; i < WorkQueueOptions.DefaultSegmentCapacity; i++)
         {
             var leaseId = LeaseIds.New();
             var claimed = await Queue(name).Claim($"worker-{i % 3}", leaseId, Ttl, TimeSpan.Zero);
@@ -272,8 +273,8 @@ public abstract class WorkQueueGrainTestCases<TFixture>(TFixture fixture)
 
         await Eventually.ReturnsAsync(() => Queue(name).List(null, null, 1), page => page.Tasks.Single().TaskId == "1-0", "the first segment to retire");
         var stats = await Queue(name).Stats();
-        Assert.Equal((count - (long)Queues.WorkQueueOptions.DefaultSegmentCapacity, (long)Queues.WorkQueueOptions.DefaultSegmentCapacity), (stats.Pending, stats.Done));
-        Assert.Equal(Queues.WorkQueueOptions.DefaultSegmentCapacity, stats.CompletedByWorker.Values.Sum());
+        Assert.Equal((count - (long)WorkQueueOptions.DefaultSegmentCapacity, (long)WorkQueueOptions.DefaultSegmentCapacity), (stats.Pending, stats.Done));
+        Assert.Equal(WorkQueueOptions.DefaultSegmentCapacity, stats.CompletedByWorker.Values.Sum());
         Assert.Contains("not dead", (await Assert.ThrowsAnyAsync<ArgumentException>(() => Queue(name).Retry(ids[0]))).Message);
     }
 
