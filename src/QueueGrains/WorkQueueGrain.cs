@@ -143,7 +143,8 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
         ValidateName();
         var summaries = await SummarizeLiveAsync();
         var state = _record.State;
-        var byWorker = new Dictionary<string, long>(state.RetiredByWorker, StringComparer.Ordinal);
+        // The default comparer (ordinal for strings): Orleans serializes a dictionary with it without naming a comparer type.
+        var byWorker = new Dictionary<string, long>(state.RetiredByWorker);
         long pending = 0, claimed = 0, done = state.RetiredDone, dead = 0;
         foreach (var (_, summary) in summaries)
         {

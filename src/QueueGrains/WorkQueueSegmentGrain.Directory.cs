@@ -87,7 +87,7 @@ public sealed partial class WorkQueueSegmentGrain
         }
 
         int pending = Math.Max(0, payloads.Count - leases.Entries.Count), claimed = 0, done = 0, dead = 0;
-        var completedByWorker = new Dictionary<string, long>(StringComparer.Ordinal);
+        var completedByWorker = new Dictionary<string, long>();
         var claimsOut = new List<SegmentClaimOut>();
         for (var i = 0; i < leases.Entries.Count; i++)
         {
