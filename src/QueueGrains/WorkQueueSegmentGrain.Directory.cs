@@ -72,7 +72,7 @@ public sealed partial class WorkQueueSegmentGrain
         ValidateKey();
         var leases = Leases;
         var index = leases.FindClaimed(leaseIdHash, _clock.GetUtcNow());
-        return Task.FromResult(index < 0 ? null : ToClaimedTask(index, leases.Entries[index]));
+        return Task.FromResult<ClaimedTask?>(index < 0 ? null : ToClaimedTask(index, leases.Entries[index]));
     }
 
     public Task<SegmentSummary> Summarize()
