@@ -324,7 +324,7 @@ public abstract class WorkQueueGrainTestCases<TFixture>(TFixture fixture)
         var ids = await queue.Enqueue(Payloads("only"));
         await Refused("Unknown task", () => SegmentOf(name, "0-5").Complete("0-5", leaseId));
         await Refused("Unknown task", () => SegmentOf(LockNames.Unique("q-missing"), "0-0").Complete("0-0", leaseId));
-        await Refused("Invalid task id", () => SegmentOf(name, "0-x"));
+        await Refused("Invalid task id", () => { SegmentOf(name, "0-x"); return Task.CompletedTask; });
         await Refused("Invalid task id", () => Fixture.Grains.GetGrain<IWorkQueueSegmentGrain>(WorkQueueTaskIds.SegmentKey(name, 0)).Complete("1-0", leaseId));
         await Refused("Invalid error", () => SegmentOf(name, ids[0]).Abandon(ids[0], leaseId, new string('e', QueueArguments.MaxErrorLength + 1)));
         await Refused("Invalid lease id", () => SegmentOf(name, ids[0]).Complete(ids[0], "bad/id"));
