@@ -107,6 +107,25 @@ internal sealed class WaitQueue<TResult>
         }
     }
 
+    /// <summary>
+    /// Puts a waiter that was taken out to be served back at its old place (its grant found nothing to grant): it is
+    /// served before everyone who queued after it. Its key must not have been queued again meanwhile.
+    /// </summary>
+    public void Restore(Waiter<TResult> waiter)
+    {
+        if (waiter.Queued || !_byKey.TryAdd(waiter.Key, waiter))
+        {
+            return;
+        }
+
+        waiter.Queued = true;
+        waiter.DetachedAt = null;
+        if (!waiter.InListeningHeap)
+        {
+            AddListening(waiter);
+        }
+    }
+
     public void Remove(Waiter<TResult> waiter)
     {
         if (waiter.Queued && _byKey.Remove(waiter.Key))

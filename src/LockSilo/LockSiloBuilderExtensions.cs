@@ -66,6 +66,7 @@ public static class LockSiloBuilderExtensions
 
         builder.AddLockGrains();
         builder.AddSemaphoreGrains();
+        builder.AddWorkQueueGrains();
         builder.UseLockFailoverTuning();
         return builder;
     }

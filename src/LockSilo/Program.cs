@@ -44,6 +44,8 @@ if (PortOwnership.FindListenedOn(options.SiloPort, options.GatewayPort) is { Cou
 builder.Services.AddSingleton(Options.Create(options));
 // The lock grains' settings (LockGrainOptions) from the "LockGrains" section, e.g. LOCKSILO_LockGrains__MaxWaiters.
 builder.Services.AddOptions<LockGrainOptions>().Bind(builder.Configuration.GetSection("LockGrains"));
+// The work queues' settings (WorkQueueOptions) from the "WorkQueues" section, e.g. LOCKSILO_WorkQueues__SegmentCapacity.
+builder.Services.AddOptions<LockService.Queues.WorkQueueOptions>().Bind(builder.Configuration.GetSection("WorkQueues"));
 builder.UseOrleans(silo => silo.UseLockService(options));
 // After a burst of locks goes idle and Orleans collects their grains, give the memory back (IdleMemoryReturn.cs).
 builder.Services.AddSingleton<IdleMemoryReturn>();

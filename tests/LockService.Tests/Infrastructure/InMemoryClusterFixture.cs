@@ -35,6 +35,7 @@ public sealed class InMemorySiloConfigurator : ISiloConfigurator
         silo.AddIncomingGrainCallFilter<GrainCallArrivals>();
         silo.AddLockGrains(options => options.MaxWaiters = InMemoryClusterFixture.MaxWaiters);
         silo.AddSemaphoreGrains();
+        silo.AddWorkQueueGrains();
     }
 }
 

@@ -51,6 +51,7 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator, IClientBuilder
         silo.AddLockPostgresStorage(connectionString);
         silo.AddLockGrains();
         silo.AddSemaphoreGrains();
+        silo.AddWorkQueueGrains();
     }
 
     public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client)
