@@ -35,8 +35,8 @@ public sealed partial class WorkQueue
 
     /// <summary>
     /// Adds one task per payload, in order, and returns their task ids. Durable when it returns. Without task keys a
-    /// call whose answer was lost is not retried (it might add the tasks twice): it throws
-    /// <see cref="TimeoutException"/>; enqueue with keys to make retries safe.
+    /// call whose answer was lost is not retried, since it might add the tasks twice: the time-out or the cluster's
+    /// error reaches the caller, and the tasks may or may not have been added. Enqueue with keys to make retries safe.
     /// </summary>
     /// <exception cref="ArgumentException">A payload or the batch breaks a rule (empty, too large, too many); nothing was added.</exception>
     public Task<IReadOnlyList<string>> EnqueueAsync(IEnumerable<string> payloads, CancellationToken cancellationToken = default)

@@ -37,7 +37,8 @@ public static class QueueWorker
 {
     public static async Task<int> RunAsync(QueueWorkerSettings settings)
     {
-        using var stop = new CancellationTokenSource();
+        // Not disposed: ProcessExit may cancel it while the runtime shuts down.
+        var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;

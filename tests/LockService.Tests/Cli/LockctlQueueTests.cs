@@ -64,7 +64,7 @@ public sealed class LockctlQueueTests(ProcessClusterFixture cluster)
         Assert.Equal(3, failed.ExitCode);
         Assert.Contains($"queue '{name}': 1 pending, 0 claimed, 0 done", (await Lockctl.RunAsync(Env, "queue", "stats", name)).Stdout);
 
-        var retried = await Lockctl.RunAsync(Env, "work", name, "--", "sh", "-c", "echo \"$TASK_ID $TASK_ATTEMPT $TASK_CLAIM_TOKEN\"");
+        var retried = await Lockctl.RunAsync(Env, "work", name, "--wait", "30s", "--", "sh", "-c", "echo \"$TASK_ID $TASK_ATTEMPT $TASK_CLAIM_TOKEN\"");
         Assert.Equal(0, retried.ExitCode);
         Assert.Equal($"{id} 2 2", retried.Stdout.Trim());
         Assert.Contains($"queue '{name}': 0 pending, 0 claimed, 1 done", (await Lockctl.RunAsync(Env, "queue", "stats", name)).Stdout);
@@ -129,7 +129,8 @@ public sealed class LockctlQueueTests(ProcessClusterFixture cluster)
         var name = LockNames.Unique("cli-q-dead");
         var id = Lines((await Lockctl.RunAsync(Env, "queue", "enqueue", name, "poison")).Stdout).Single();
         var attempts = 0;
-        while ((await Lockctl.RunAsync(Env, "work", name, "--", "sh", "-c", "exit 9")).ExitCode == 9)
+        // Each run waits a little for the task to come back from the run before; once it is dead, none comes (75).
+        while ((await Lockctl.RunAsync(Env, "work", name, "--wait", "5s", "--", "sh", "-c", "exit 9")).ExitCode == 9)
         {
             attempts++;
             Assert.InRange(attempts, 1, 20);
@@ -142,7 +143,7 @@ public sealed class LockctlQueueTests(ProcessClusterFixture cluster)
 
         var retry = await Lockctl.RunAsync(Env, "queue", "retry", name, id);
         Assert.Equal(0, retry.ExitCode);
-        var rerun = await Lockctl.RunAsync(Env, "work", name, "--", "cat");
+        var rerun = await Lockctl.RunAsync(Env, "work", name, "--wait", "30s", "--", "cat");
         Assert.Equal((0, "poison"), (rerun.ExitCode, rerun.Stdout.Trim()));
     }
 

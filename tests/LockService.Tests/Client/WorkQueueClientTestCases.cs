@@ -69,8 +69,7 @@ public abstract class WorkQueueClientTestCases<TFixture>(TFixture fixture)
         Assert.Equal(id, task.TaskId);
         Assert.Contains("disposed", task.LastError);
 
-        await using var second = await queue.TryClaimAsync();
-        Assert.NotNull(second);
+        await using var second = await ClaimSoonAsync(queue);
         Assert.Equal((id, 2), (second.TaskId, second.Attempt));
         Assert.True(second.ClaimToken > first.ClaimToken);
         await Assert.ThrowsAsync<InvalidOperationException>(() => first.ExtendAsync().AsTask());
@@ -108,8 +107,7 @@ public abstract class WorkQueueClientTestCases<TFixture>(TFixture fixture)
         Fixture.Clock.Advance(TimeSpan.FromMinutes(5));
         await Eventually.ReturnsAsync(() => Task.FromResult(late.HandleLostToken.IsCancellationRequested), lost => lost, "the claim to be lost");
 
-        await using var current = await queue.TryClaimAsync();
-        Assert.NotNull(current);
+        await using var current = await ClaimSoonAsync(queue);
         Assert.Equal((id, 2), (current.TaskId, current.Attempt));
         Assert.True(current.ClaimToken > late.ClaimToken);
 
@@ -310,6 +308,10 @@ public abstract class WorkQueueClientTestCases<TFixture>(TFixture fixture)
         Assert.Empty(_hooks.Calls);
         Assert.Equal(0, (await Grain(queue.Name).Stats()).Pending);
     }
+
+    /// <summary>A task that returned to the queue (abandoned, expired) is claimable once the queue has taken it back.</summary>
+    private static async Task<TaskClaim> ClaimSoonAsync(WorkQueue queue) =>
+        (await Eventually.ReturnsAsync(() => queue.TryClaimAsync().AsTask(), claim => claim is not null, $"a task of queue {queue.Name} to be claimable"))!;
 
     private static void InterlockedMax(ref int target, int value)
     {
