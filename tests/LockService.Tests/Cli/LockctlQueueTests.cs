@@ -62,7 +62,10 @@ public sealed class LockctlQueueTests(ProcessClusterFixture cluster)
 
         var failed = await Lockctl.RunAsync(Env, "work", name, "--", "sh", "-c", "exit 3");
         Assert.Equal(3, failed.ExitCode);
-        Assert.Contains($"queue '{name}': 1 pending, 0 claimed, 0 done", (await Lockctl.RunAsync(Env, "queue", "stats", name)).Stdout);
+        await Eventually.ReturnsAsync(
+            () => Lockctl.RunAsync(Env, "queue", "stats", name),
+            stats => stats.Stdout.Contains($"queue '{name}': 1 pending, 0 claimed, 0 done", StringComparison.Ordinal),
+            "the abandoned task to be pending");
 
         var retried = await Lockctl.RunAsync(Env, "work", name, "--wait", "30s", "--", "sh", "-c", "echo \"$TASK_ID $TASK_ATTEMPT $TASK_CLAIM_TOKEN\"");
         Assert.Equal(0, retried.ExitCode);
