@@ -46,17 +46,7 @@ public static class QueueWorker
         };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
-        await using var client = await LockClientConnection.ConnectAsync(options =>
-        {
-            foreach (var gateway in settings.Gateways)
-            {
-                options.Gateways.Add(gateway);
-            }
-
-            options.ClusterId = settings.ClusterId;
-            options.ServiceId = settings.ServiceId;
-            options.ResponseTimeout = TimeSpan.FromSeconds(5);
-        });
+        await using var client = await WorkloadClient.ConnectAsync(settings.Gateways, settings.ClusterId, settings.ServiceId);
 
         // A wide safety margin: the loss signal fires well before the server's lease can end, even on a loaded machine
         // whose timers run late, so "lost" is logged before any other worker can be handed the task.
