@@ -44,7 +44,12 @@ public static class LockArguments
         }
     }
 
-    private static void ValidateIdentifier(string? value, string what, string parameter)
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming <paramref name="what"/> and the broken rule unless
+    /// <paramref name="value"/> follows the rules of a name (not blank, at most <see cref="MaxLength"/> characters, no
+    /// NUL, valid UTF-16): for the other primitives' names (a queue, a worker, a task key).
+    /// </summary>
+    public static void ValidateIdentifier(string? value, string what, string parameter)
     {
         if (string.IsNullOrWhiteSpace(value))
         {

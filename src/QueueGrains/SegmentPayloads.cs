@@ -30,6 +30,7 @@ public sealed class SegmentPayloads
     public bool Purged { get; set; }
 
     /// <summary>Full: the directory appends to a newer segment.</summary>
+    [JsonIgnore]
     public bool IsFull => Capacity > 0 && Count >= Capacity;
 
     public SegmentPayloads Copy() => new() { Tasks = [.. Tasks], Capacity = Capacity, Count = Count, Retired = Retired, Purged = Purged };

@@ -30,7 +30,7 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
     private readonly WorkQueueOptions _options;
     private readonly ILogger<WorkQueueGrain> _logger;
     private readonly SemaphoreSlim _changes = new(1, 1);
-    private readonly SortedDictionary<long, SegmentView> _segments = [];
+    private readonly SortedDictionary<long, SegmentView> _segments = new();
     private readonly Dictionary<string, string> _taskIdsByKey = new(StringComparer.Ordinal);
     private DurableRecord<QueueDirectoryState> _record = null!;
 
@@ -143,7 +143,8 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
         ValidateName();
         var summaries = await SummarizeLiveAsync();
         var state = _record.State;
-        var byWorker = new Dictionary<string, long>(state.RetiredByWorker, StringComparer.Ordinal);
+        // The default comparer (ordinal for strings): Orleans serializes a dictionary with it without naming a comparer type.
+        var byWorker = new Dictionary<string, long>(state.RetiredByWorker);
         long pending = 0, claimed = 0, done = state.RetiredDone, dead = 0;
         foreach (var (_, summary) in summaries)
         {

@@ -10,7 +10,7 @@ public sealed partial class WorkQueueSegmentGrain
     {
         ValidateKey();
         QueueArguments.ValidateBatch(tasks);
-        return await _payloads.ChangeAsync((next, _) =>
+        return await _payloads.ChangeAsync<SegmentAppend>((next, _) =>
         {
             if (next.Purged || next.Retired)
             {
@@ -38,9 +38,10 @@ public sealed partial class WorkQueueSegmentGrain
     public async Task<SegmentClaim> Claim(string worker, string leaseIdHash, TimeSpan leaseTtl)
     {
         ValidateKey();
-        var (claim, pending) = await _leases.ChangeAsync((next, now) =>
+        var (claim, pending) = await _leases.ChangeAsync<(ClaimedTask? Claim, int Pending)>((next, now) =>
         {
-            if (next.FindClaimed(leaseIdHash, now) is var held and >= 0)
+            var held = next.FindClaimed(leaseIdHash, now);
+            if (held >= 0)
             {
                 // This lease already holds a task here (a retried claim whose answer was lost): the same claim again.
                 return ((ToClaimedTask(held, next.Entries[held]), PendingIn(next, now)), false);
@@ -71,7 +72,7 @@ public sealed partial class WorkQueueSegmentGrain
         ValidateKey();
         var leases = Leases;
         var index = leases.FindClaimed(leaseIdHash, _clock.GetUtcNow());
-        return Task.FromResult(index < 0 ? null : ToClaimedTask(index, leases.Entries[index]));
+        return Task.FromResult<ClaimedTask?>(index < 0 ? null : ToClaimedTask(index, leases.Entries[index]));
     }
 
     public Task<SegmentSummary> Summarize()
@@ -86,7 +87,7 @@ public sealed partial class WorkQueueSegmentGrain
         }
 
         int pending = Math.Max(0, payloads.Count - leases.Entries.Count), claimed = 0, done = 0, dead = 0;
-        var completedByWorker = new Dictionary<string, long>(StringComparer.Ordinal);
+        var completedByWorker = new Dictionary<string, long>();
         var claimsOut = new List<SegmentClaimOut>();
         for (var i = 0; i < leases.Entries.Count; i++)
         {
@@ -144,7 +145,7 @@ public sealed partial class WorkQueueSegmentGrain
     {
         ValidateKey();
         var taskId = WorkQueueTaskIds.Format(_segment, index);
-        await _leases.ChangeAsync((next, now) =>
+        await _leases.ChangeAsync<int>((next, now) =>
         {
             EnsureKnown(index, taskId);
             var status = next.StatusAt(index, now, MaxAttempts);
@@ -170,7 +171,7 @@ public sealed partial class WorkQueueSegmentGrain
             return false;
         }
 
-        return await _payloads.ChangeAsync((next, _) =>
+        return await _payloads.ChangeAsync<bool>((next, _) =>
         {
             var changed = !next.Retired;
             next.Retired = true;
@@ -182,7 +183,7 @@ public sealed partial class WorkQueueSegmentGrain
     public async Task<int> Purge()
     {
         ValidateKey();
-        var removed = await _payloads.ChangeAsync((next, _) =>
+        var removed = await _payloads.ChangeAsync<int>((next, _) =>
         {
             if (next.Purged)
             {

@@ -56,7 +56,7 @@ public sealed partial class WorkQueueSegmentGrain
 
         try
         {
-            var (expired, pending) = await _leases.ChangeAsync((next, now) =>
+            var (expired, pending) = await _leases.ChangeAsync<(int Expired, int Pending)>((next, now) =>
             {
                 var before = next.Entries.Count(entry => entry.Status == QueueTaskStatus.Claimed);
                 if (!next.SettleExpired(now, MaxAttempts))
@@ -70,7 +70,7 @@ public sealed partial class WorkQueueSegmentGrain
             if (expired > 0)
             {
                 LogExpired(_queueName, _segment, expired);
-                Directory.SegmentChanged(_segment, pending, drained: false).Ignore();
+                QueueDirectory.SegmentChanged(_segment, pending, drained: false).Ignore();
             }
         }
         catch (LockStorageException)

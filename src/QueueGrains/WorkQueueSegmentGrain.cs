@@ -73,8 +73,9 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         if (TryParseKey(key, out _queueName, out _segment))
         {
             await Task.WhenAll(_payloadRecord.LoadAsync(), _leaseRecord.LoadAsync());
-            if (Leases.NextExpiryAfter(_clock.GetUtcNow()) is not null)
+            if (Leases.Entries.Exists(entry => entry.Status == QueueTaskStatus.Claimed))
             {
+                // Claims were out when the last activation ended: check them now, so the directory hears of any that ended.
                 WatchExpiry(TimeSpan.Zero);
             }
         }
@@ -84,7 +85,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
     {
         var index = ValidateTaskCall(taskId, leaseId);
         var hash = LeaseIdHash.Of(leaseId);
-        var drained = await _leases.ChangeAsync((next, now) =>
+        var drained = await _leases.ChangeAsync<bool>((next, now) =>
         {
             var entry = HeldEntry(next, index, hash, taskId, now, allowDone: true);
             if (entry.Status == QueueTaskStatus.Done)
@@ -101,7 +102,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         LogCompleted(_queueName, taskId);
         if (drained)
         {
-            Directory.SegmentChanged(_segment, 0, drained: true).Ignore();
+            QueueDirectory.SegmentChanged(_segment, 0, drained: true).Ignore();
         }
     }
 
@@ -110,8 +111,9 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         var index = ValidateTaskCall(taskId, leaseId);
         QueueArguments.ValidateError(error);
         var hash = LeaseIdHash.Of(leaseId);
-        var (returned, pending) = await _leases.ChangeAsync((next, now) =>
+        var (returned, pending) = await _leases.ChangeAsync<(bool Returned, int Pending)>((next, now) =>
         {
+            EnsureKnown(index, taskId);
             if (index >= next.Entries.Count || !next.Entries[index].IsClaimedAt(now) || !LeaseIdHash.HashesMatch(hash, next.Entries[index].LeaseIdHash))
             {
                 // Not this lease's task any more (expired, abandoned already, completed, claimed again): nothing to give back.
@@ -131,7 +133,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         if (returned)
         {
             LogAbandoned(_queueName, taskId);
-            Directory.SegmentChanged(_segment, pending, drained: false).Ignore();
+            QueueDirectory.SegmentChanged(_segment, pending, drained: false).Ignore();
         }
 
         return returned;
@@ -142,7 +144,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         var index = ValidateTaskCall(taskId, leaseId);
         LockArguments.ValidateTtl(leaseTtl, _lockOptions.MaxLeaseDuration);
         var hash = LeaseIdHash.Of(leaseId);
-        var expiresAt = await _leases.ChangeAsync((next, now) =>
+        var expiresAt = await _leases.ChangeAsync<DateTimeOffset>((next, now) =>
         {
             var entry = HeldEntry(next, index, hash, taskId, now, allowDone: false);
             var extended = entry with { ExpiresAtMs = (now + leaseTtl).ToUnixTimeMilliseconds() };
@@ -251,7 +253,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         return true;
     }
 
-    private IQueueDirectory Directory => GrainFactory.GetGrain<IQueueDirectory>(_queueName);
+    private IQueueDirectory QueueDirectory => GrainFactory.GetGrain<IQueueDirectory>(_queueName);
 
     /// <summary>Full, and every task done: the directory can retire it.</summary>
     private bool IsDrained(SegmentLeases leases) =>

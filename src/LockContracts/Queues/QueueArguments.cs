@@ -28,17 +28,17 @@ public static class QueueArguments
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Throws unless <paramref name="queueName"/> follows the rules of a lock name.</summary>
-    public static void ValidateQueueName(string? queueName) => LockArguments.ValidateName(queueName);
+    public static void ValidateQueueName(string? queueName) => LockArguments.ValidateIdentifier(queueName, "queue name", "queueName");
 
     /// <summary>Throws unless <paramref name="worker"/> follows the rules of an owner (non-empty, at most <see cref="MaxLength"/>, valid text).</summary>
-    public static void ValidateWorker(string? worker) => LockArguments.ValidateOwner(worker);
+    public static void ValidateWorker(string? worker) => LockArguments.ValidateIdentifier(worker, "worker", "worker");
 
     /// <summary>Throws unless <paramref name="key"/> is <see langword="null"/> or follows the rules of a name.</summary>
     public static void ValidateKey(string? key)
     {
         if (key is not null)
         {
-            LockArguments.ValidateName(key);
+            LockArguments.ValidateIdentifier(key, "task key", "key");
         }
     }
 

@@ -16,6 +16,10 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     private static readonly ConcurrentDictionary<GrainId, Func<Exception>> PendingFaults = new();
     private static readonly ConcurrentDictionary<GrainId, HeldWrites> Held = new();
+    private static readonly ConcurrentDictionary<GrainId, int> Writes = new();
+
+    /// <summary>How many writes under <paramref name="storageId"/> have been attempted so far (held, failed or done).</summary>
+    public static int WritesOf(GrainId storageId) => Writes.GetValueOrDefault(storageId);
 
     /// <summary>The next write of <paramref name="lockName"/> throws what <paramref name="fault"/> makes.</summary>
     public static void FailNextWrite(string lockName, Func<Exception> fault) => FailNextWrite(LockStorageKeys.For(lockName), fault);
@@ -27,9 +31,12 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     /// Every write of <paramref name="lockName"/> from now on waits at a gate (before reaching storage) until the test
     /// opens it or fails it; see <see cref="HeldWrites"/>.
     /// </summary>
-    public static HeldWrites HoldWrites(string lockName)
+    public static HeldWrites HoldWrites(string lockName) => HoldWrites(LockStorageKeys.For(lockName));
+
+    /// <summary>Every write under <paramref name="storageId"/> (a queue segment's, say) from now on waits at a gate; see <see cref="HeldWrites"/>.</summary>
+    public static HeldWrites HoldWrites(GrainId storageId)
     {
-        var id = LockStorageKeys.For(lockName);
+        var id = storageId;
         var held = new HeldWrites(() => Held.TryRemove(id, out _));
         Held[id] = held;
         return held;
@@ -39,6 +46,7 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        Writes.AddOrUpdate(grainId, 1, (_, count) => count + 1);
         if (Held.TryGetValue(grainId, out var held))
         {
             await held.PassAsync();

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 
+using LockService.Queues;
+
 namespace LockService.Tests.Infrastructure;
 
 /// <summary>
@@ -9,6 +11,10 @@ namespace LockService.Tests.Infrastructure;
 public sealed class GrainCallArrivals : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<(string LockName, string Method), TaskCompletionSource> Expected = new();
+    private static readonly ConcurrentDictionary<(string Key, string Method), int> QueueSegmentCalls = new();
+
+    /// <summary>How many calls of <paramref name="method"/> have reached the queue segment keyed <paramref name="segmentKey"/>.</summary>
+    public static int QueueSegmentCallsOf(string segmentKey, string method) => QueueSegmentCalls.GetValueOrDefault((segmentKey, method));
 
     /// <summary>Completes when the next call of <paramref name="method"/> reaches lock <paramref name="lockName"/>.</summary>
     public static Task Next(string lockName, string method) =>
@@ -19,6 +25,11 @@ public sealed class GrainCallArrivals : IIncomingGrainCallFilter
         if (context.Grain is ILockGrain && context.TargetId.Key.ToString() is { } lockName && Expected.TryRemove((lockName, context.ImplementationMethod.Name), out var arrived))
         {
             arrived.TrySetResult();
+        }
+
+        if (context.Grain is IQueueSegment)
+        {
+            QueueSegmentCalls.AddOrUpdate((context.TargetId.Key.ToString()!, context.ImplementationMethod.Name), 1, (_, count) => count + 1);
         }
 
         return context.Invoke();
