@@ -157,7 +157,7 @@ public sealed class LockctlQueueTests(ProcessClusterFixture cluster)
     [InlineData("task id", "queue", "complete", "some-queue", "not-a-task", "--lease-id", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("lease id", "queue", "complete", "some-queue", "0-1", "--lease-id", "short")]
     [InlineData("--ttl", "work", "some-queue", "--ttl", "0", "--", "true")]
-    [InlineData("lock name", "work", " ", "--", "true")]
+    [InlineData("queue name", "work", " ", "--", "true")]
     public async Task Bad_queue_input_is_a_usage_error_naming_the_rule(string rule, params string[] arguments)
     {
         var run = await Lockctl.RunAsync(Env, arguments);
