@@ -48,11 +48,12 @@ public interface IQueueDirectory : IGrainWithStringKey
 {
     /// <summary>
     /// Segment <paramref name="segment"/> now has <paramref name="pending"/> pending tasks (a claim expired or was
-    /// abandoned), or is <paramref name="drained"/> (full and every task done: it can retire).
+    /// abandoned) and its next claim ends at <paramref name="nextExpiry"/>, or is <paramref name="drained"/> (full and
+    /// every task done: it can retire).
     /// </summary>
     [Alias("SegmentChanged")]
     [OneWay]
-    Task SegmentChanged(long segment, int pending, bool drained);
+    Task SegmentChanged(long segment, int pending, DateTimeOffset? nextExpiry, bool drained);
 }
 
 /// <summary>The answer to <see cref="IQueueSegment.Append"/>.</summary>
@@ -65,8 +66,9 @@ public sealed record SegmentAppend([property: Id(0)] int FirstIndex, [property: 
 /// <summary>The answer to <see cref="IQueueSegment.Claim"/>.</summary>
 /// <param name="Task">The durable claim, or <see langword="null"/> when nothing was pending.</param>
 /// <param name="PendingLeft">How many tasks are pending in the segment after it.</param>
+/// <param name="NextExpiry">When the segment's earliest claim still out ends, if any: its task is pending from then on.</param>
 [GenerateSerializer, Immutable, Alias("LockService.Queues.SegmentClaim")]
-public sealed record SegmentClaim([property: Id(0)] ClaimedTask? Task, [property: Id(1)] int PendingLeft);
+public sealed record SegmentClaim([property: Id(0)] ClaimedTask? Task, [property: Id(1)] int PendingLeft, [property: Id(2)] DateTimeOffset? NextExpiry);
 
 /// <summary>One segment as its directory sees it.</summary>
 [GenerateSerializer, Immutable, Alias("LockService.Queues.SegmentSummary")]
@@ -80,7 +82,8 @@ public sealed record SegmentSummary(
     [property: Id(6)] bool Gone,
     [property: Id(7)] IReadOnlyDictionary<string, long> CompletedByWorker,
     [property: Id(8)] IReadOnlyList<KeyValuePair<string, int>> Keys,
-    [property: Id(9)] IReadOnlyList<SegmentClaimOut> ClaimsOut);
+    [property: Id(9)] IReadOnlyList<SegmentClaimOut> ClaimsOut,
+    [property: Id(10)] DateTimeOffset? NextExpiry);
 
 /// <summary>A claim out in a segment: the lease's hash and its task, so the directory finds a retried claim.</summary>
 [GenerateSerializer, Immutable, Alias("LockService.Queues.SegmentClaimOut")]

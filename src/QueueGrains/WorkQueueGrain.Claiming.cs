@@ -151,10 +151,17 @@ public sealed partial class WorkQueueGrain
 
     private async Task<ClaimedTask?> ClaimFromOldestAsync(string worker, string hash, TimeSpan leaseTtl)
     {
-        while (_segments.Values.FirstOrDefault(view => view.Pending > 0) is { } segment)
+        var asked = new HashSet<long>();
+        while (_segments.Values.FirstOrDefault(view => view.MayHavePending(_clock.GetUtcNow()) && !asked.Contains(view.Number)) is { } segment)
         {
             // Reserved before the call, so concurrent claims spread over the pending tasks instead of piling on one.
-            segment.Pending--;
+            var reserved = segment.Pending > 0;
+            if (reserved)
+            {
+                segment.Pending--;
+            }
+
+            asked.Add(segment.Number);
             segment.InFlight++;
             SegmentClaim answer;
             try
@@ -164,12 +171,16 @@ public sealed partial class WorkQueueGrain
             catch
             {
                 segment.InFlight--;
-                segment.Pending++;
+                if (reserved)
+                {
+                    segment.Pending++;
+                }
+
                 throw;
             }
 
             segment.InFlight--;
-            segment.Heard(answer.PendingLeft);
+            segment.Heard(answer.PendingLeft, answer.NextExpiry);
             if (answer.Task is { } claimed)
             {
                 Remember(hash, segment.Number, claimed.ExpiresAt);
@@ -203,7 +214,9 @@ public sealed partial class WorkQueueGrain
                 _serveAgain = false;
                 while (true)
                 {
-                    var budget = _segments.Values.Sum(view => view.Pending);
+                    // Tasks pending, and one more per segment where a claim has ended since the directory last heard.
+                    var now = _clock.GetUtcNow();
+                    var budget = _segments.Values.Sum(view => view.Pending > 0 ? view.Pending : view.MayHavePending(now) ? 1 : 0);
                     var batch = new List<Waiter<ClaimedTask>>();
                     while (batch.Count < budget && _waiters.NextListening() is { } next)
                     {

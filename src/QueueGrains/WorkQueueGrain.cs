@@ -236,7 +236,7 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
         return removed;
     }
 
-    public Task SegmentChanged(long segment, int pending, bool drained)
+    public Task SegmentChanged(long segment, int pending, DateTimeOffset? nextExpiry, bool drained)
     {
         if (!_segments.TryGetValue(segment, out var view))
         {
@@ -249,7 +249,7 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
             return Task.CompletedTask;
         }
 
-        view.Heard(pending);
+        view.Heard(pending, nextExpiry);
         ServeWaiters();
         return Task.CompletedTask;
     }
@@ -332,7 +332,7 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
                 continue;
             }
 
-            _segments[number] = new SegmentView(number) { Pending = summary.Pending, Full = summary.Full };
+            _segments[number] = new SegmentView(number) { Pending = summary.Pending, NextExpiry = summary.NextExpiry, Full = summary.Full };
             foreach (var (key, index) in summary.Keys)
             {
                 _taskIdsByKey[key] = WorkQueueTaskIds.Format(number, index);

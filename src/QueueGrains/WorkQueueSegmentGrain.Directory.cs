@@ -38,24 +38,24 @@ public sealed partial class WorkQueueSegmentGrain
     public async Task<SegmentClaim> Claim(string worker, string leaseIdHash, TimeSpan leaseTtl)
     {
         ValidateKey();
-        var (claim, pending) = await _leases.ChangeAsync<(ClaimedTask? Claim, int Pending)>((next, now) =>
+        var (claim, pending, nextExpiry) = await _leases.ChangeAsync<(ClaimedTask? Claim, int Pending, DateTimeOffset? NextExpiry)>((next, now) =>
         {
             var held = next.FindClaimed(leaseIdHash, now);
             if (held >= 0)
             {
                 // This lease already holds a task here (a retried claim whose answer was lost): the same claim again.
-                return ((ToClaimedTask(held, next.Entries[held]), PendingIn(next, now)), false);
+                return ((ToClaimedTask(held, next.Entries[held]), PendingIn(next, now), next.NextExpiryAfter(now)), false);
             }
 
             var index = Payloads.Purged || Payloads.Retired ? -1 : next.FirstPending(Payloads.Count, now, MaxAttempts);
             if (index < 0)
             {
-                return ((null, 0), false);
+                return ((null, 0, next.NextExpiryAfter(now)), false);
             }
 
             next.SettleExpired(now, MaxAttempts);
             var lease = next.Claim(index, leaseIdHash, worker, leaseTtl, now);
-            return ((ToClaimedTask(index, lease), PendingIn(next, now)), true);
+            return ((ToClaimedTask(index, lease), PendingIn(next, now), next.NextExpiryAfter(now)), true);
         }, "claim");
 
         if (claim is not null)
@@ -64,7 +64,7 @@ public sealed partial class WorkQueueSegmentGrain
             await EnsureReaperAsync(leaseTtl);
         }
 
-        return new SegmentClaim(claim, pending);
+        return new SegmentClaim(claim, pending, nextExpiry);
     }
 
     public Task<ClaimedTask?> FindClaim(string leaseIdHash)
@@ -83,7 +83,7 @@ public sealed partial class WorkQueueSegmentGrain
         var payloads = Payloads;
         if (payloads.Purged)
         {
-            return Task.FromResult(new SegmentSummary(0, 0, 0, 0, true, false, Gone: true, new Dictionary<string, long>(), [], []));
+            return Task.FromResult(new SegmentSummary(0, 0, 0, 0, true, false, Gone: true, new Dictionary<string, long>(), [], [], null));
         }
 
         int pending = Math.Max(0, payloads.Count - leases.Entries.Count), claimed = 0, done = 0, dead = 0;
@@ -120,7 +120,7 @@ public sealed partial class WorkQueueSegmentGrain
             }
         }
 
-        return Task.FromResult(new SegmentSummary(pending, claimed, done, dead, payloads.IsFull, IsDrained(leases), Gone: payloads.Retired, completedByWorker, keys, claimsOut));
+        return Task.FromResult(new SegmentSummary(pending, claimed, done, dead, payloads.IsFull, IsDrained(leases), Gone: payloads.Retired, completedByWorker, keys, claimsOut, leases.NextExpiryAfter(now)));
     }
 
     public Task<IReadOnlyList<QueueTaskInfo>> List(QueueTaskStatus? status, int afterIndex, int limit)

@@ -70,7 +70,7 @@ public sealed partial class WorkQueueSegmentGrain
             if (expired > 0)
             {
                 LogExpired(_queueName, _segment, expired);
-                QueueDirectory.SegmentChanged(_segment, pending, drained: false).Ignore();
+                QueueDirectory.SegmentChanged(_segment, pending, Leases.NextExpiryAfter(_clock.GetUtcNow()), drained: false).Ignore();
             }
         }
         catch (LockStorageException)

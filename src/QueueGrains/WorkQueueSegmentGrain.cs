@@ -102,7 +102,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         LogCompleted(_queueName, taskId);
         if (drained)
         {
-            QueueDirectory.SegmentChanged(_segment, 0, drained: true).Ignore();
+            QueueDirectory.SegmentChanged(_segment, 0, null, drained: true).Ignore();
         }
     }
 
@@ -133,7 +133,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         if (returned)
         {
             LogAbandoned(_queueName, taskId);
-            QueueDirectory.SegmentChanged(_segment, pending, drained: false).Ignore();
+            QueueDirectory.SegmentChanged(_segment, pending, Leases.NextExpiryAfter(_clock.GetUtcNow()), drained: false).Ignore();
         }
 
         return returned;
