@@ -1,12 +1,14 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace LockService.Cli;
 
 /// <summary>
 /// The command lockctl runs, in a process group of its own (through <c>setsid</c>), so that losing the lock can stop
-/// the whole job, not just its first process. Its stdin, stdout and stderr are lockctl's own, untouched.
+/// the whole job, not just its first process. Its stdout and stderr are lockctl's own, untouched; so is its stdin,
+/// unless it is given text to read there (a task's payload).
 /// </summary>
 internal sealed partial class ChildProcess : IDisposable
 {
@@ -23,11 +25,16 @@ internal sealed partial class ChildProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <exception cref="Win32Exception">The command could not be started.</exception>
-    public static ChildProcess Start(IReadOnlyList<string> command, bool throughShell, IReadOnlyDictionary<string, string> environment)
+    public static ChildProcess Start(IReadOnlyList<string> command, bool throughShell, IReadOnlyDictionary<string, string> environment, string? standardInput = null)
     {
         var arguments = throughShell ? ["/bin/sh", "-c", string.Join(' ', command)] : command.ToList();
         var ownGroup = File.Exists(Setsid);
-        var start = new ProcessStartInfo(ownGroup ? Setsid : arguments[0]) { UseShellExecute = false };
+        var start = new ProcessStartInfo(ownGroup ? Setsid : arguments[0]) 
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = standardInput is not null,
+            StandardInputEncoding = standardInput is null ? null : new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
+        };
         foreach (var argument in ownGroup ? arguments : arguments.Skip(1))
         {
             start.ArgumentList.Add(argument);
@@ -39,7 +46,28 @@ internal sealed partial class ChildProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new Win32Exception($"could not start '{arguments[0]}'");
+        if (standardInput is not null)
+        {
+            // In the background: a payload larger than the pipe's buffer would block until the command reads it.
+            _ = WriteInputAsync(process.StandardInput, standardInput);
+        }
+
         return new ChildProcess(process, ownGroup);
+    }
+
+    private static async Task WriteInputAsync(StreamWriter input, string text)
+    {
+        try
+        {
+            await using (input)
+            {
+                await input.WriteAsync(text);
+            }
+        }
+        catch (IOException)
+        {
+            // The command exited (or closed its stdin) without reading all of it: its choice.
+        }
     }
 
     public async Task<int> WaitForExitAsync()

@@ -20,7 +20,16 @@ internal static class ExitCodes
     /// <summary>EX_TEMPFAIL (default of --busy-exit-code): the lock is held elsewhere; the command did not run.</summary>
     public const int Busy = 75;
 
-    /// <summary>The lock was lost while the command ran; the command was terminated (unless --on-lost ignore).</summary>
+    /// <summary>
+    /// <c>lockctl work</c> and <c>lockctl queue claim</c>: no task came within --wait; nothing ran. The same value as
+    /// <see cref="Busy"/>, so a crontab treats "nothing to do" like "someone else does it".
+    /// </summary>
+    public const int NoTask = Busy;
+
+    /// <summary>
+    /// The lock (slot, task claim) was lost while the command ran; the command was terminated (unless --on-lost ignore).
+    /// For <c>lockctl work</c> also: the command succeeded, but the queue refused the completion (the claim had ended).
+    /// </summary>
     public const int LockLost = 76;
 
     /// <summary>The command could not be started (not found or not executable), as shells report it.</summary>

@@ -2,7 +2,7 @@ using System.CommandLine;
 using LockService.Cli;
 using LockService.Cli.Commands;
 
-var root = new RootCommand("lockctl: run commands under distributed locks of the Orleans lock service.")
+var root = new RootCommand("lockctl: run commands under distributed locks of the Orleans lock service, and work off its queues.")
 {
     RunCommand.Create(),
     AdminCommands.Status(),
@@ -10,6 +10,8 @@ var root = new RootCommand("lockctl: run commands under distributed locks of the
     AdminCommands.Refresh(),
     AdminCommands.Release(),
     SemaphoreCommands.Create(),
+    WorkCommand.Create(),
+    QueueCommands.Create(),
 };
 GlobalOptions.AddTo(root);
 

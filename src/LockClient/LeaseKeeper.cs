@@ -89,6 +89,26 @@ internal sealed partial class LeaseKeeper
     }
 
     /// <summary>
+    /// Starts keeping a lease that is about to be handed out. A grant found by a retry, or after a wait long enough to
+    /// use up much of the conservative deadline, is refreshed first, so the handle starts with a lease it can prove;
+    /// nobody holds the handle yet, so that refresh gets a whole TTL to answer. False when the server refused it (the
+    /// grant lapsed meanwhile); a failed refresh throws and the caller withdraws the grant.
+    /// </summary>
+    public async Task<bool> TryStartAsync(LockOptions options, bool retried, CancellationToken cancellationToken)
+    {
+        if (retried || Remaining < options.Ttl - options.EffectiveRenewInterval)
+        {
+            if (!await RefreshAsync(ttl: null, cancellationToken, timeout: options.Ttl).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        Start();
+        return true;
+    }
+
+    /// <summary>
     /// Stops renewing. A handle that was abandoned keeps the loss timer, so <see cref="LostToken"/> still fires when
     /// the lease runs out; a handle disposed (released, or left to its guard time) disarms it.
     /// </summary>

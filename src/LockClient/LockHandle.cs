@@ -69,15 +69,11 @@ public sealed class LockHandle : IAsyncDisposable, IDisposable
         FixedOwnerClaims.Claim? claim, LockProvider provider, CancellationToken cancellationToken)
     {
         var keeper = new LeaseKeeper(grain, grant, owner, leaseId, options, sentAt, provider.Logger);
-        if (retried || keeper.Remaining < options.Ttl - options.EffectiveRenewInterval)
+        if (!await keeper.TryStartAsync(options, retried, cancellationToken).ConfigureAwait(false))
         {
-            if (!await keeper.RefreshAsync(ttl: null, cancellationToken, timeout: options.Ttl).ConfigureAwait(false))
-            {
-                return null;
-            }
+            return null;
         }
 
-        keeper.Start();
         return new LockHandle(grain, keeper, leaseId, grant.LockName, claim, provider);
     }
 

@@ -43,6 +43,15 @@ public sealed class LockProvider : ILockProvider
         return new DistributedSemaphore(name, maxCount, options, this);
     }
 
+    /// <inheritdoc />
+    public WorkQueue CreateQueue(string name, LockOptions? options = null)
+    {
+        QueueArguments.ValidateQueueName(name);
+        options ??= new LockOptions();
+        options.Validate();
+        return new WorkQueue(name, options, this);
+    }
+
     /// <summary>A test seam: wraps every lock grain reference, so tests can fail or delay chosen calls client-side.</summary>
     internal Func<ILockGrain, ILockGrain>? GrainInterceptor { get; init; }
 
@@ -55,7 +64,25 @@ public sealed class LockProvider : ILockProvider
     internal ISemaphoreGrain SemaphoreGrain(string name) =>
         SemaphoreGrainInterceptor is { } intercept ? intercept(_grains.GetGrain<ISemaphoreGrain>(name)) : _grains.GetGrain<ISemaphoreGrain>(name);
 
+    /// <summary>A test seam: wraps every work queue grain reference, as <see cref="GrainInterceptor"/> does for locks.</summary>
+    internal Func<IWorkQueueGrain, IWorkQueueGrain>? QueueGrainInterceptor { get; init; }
+
+    internal IWorkQueueGrain QueueGrain(string name) =>
+        QueueGrainInterceptor is { } intercept ? intercept(_grains.GetGrain<IWorkQueueGrain>(name)) : _grains.GetGrain<IWorkQueueGrain>(name);
+
+    /// <summary>A test seam: wraps every queue segment grain reference, as <see cref="GrainInterceptor"/> does for locks.</summary>
+    internal Func<IWorkQueueSegmentGrain, IWorkQueueSegmentGrain>? SegmentGrainInterceptor { get; init; }
+
+    /// <summary>The segment grain that holds <paramref name="taskId"/> of <paramref name="queueName"/>.</summary>
+    internal IWorkQueueSegmentGrain SegmentGrain(string queueName, string taskId) =>
+        SegmentGrainInterceptor is { } intercept
+            ? intercept(WorkQueueTaskIds.SegmentOf(_grains, queueName, taskId))
+            : WorkQueueTaskIds.SegmentOf(_grains, queueName, taskId);
+
     internal LockClientOptions ClientOptions => _options;
+
+    /// <summary>The worker label of queue claims made without an owner: one per provider, so statistics count per process.</summary>
+    internal string WorkerName => _ownerPrefix;
 
     internal ILogger Logger => _logger;
 

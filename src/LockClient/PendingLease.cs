@@ -11,7 +11,4 @@ internal sealed class PendingLease(ISemaphoreGrain grain, string owner, string l
     public string Owner { get; } = owner;
 
     public string LeaseId { get; } = leaseId;
-
-    /// <summary>The attempt's calls that have not answered yet: a withdrawal is repeated after them.</summary>
-    public CallsInFlight Calls { get; } = new();
 }

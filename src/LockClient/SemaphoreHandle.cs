@@ -70,15 +70,11 @@ public sealed class SemaphoreHandle : IAsyncDisposable, IDisposable
     {
         var keeper = new LeaseKeeper(
             new SemaphoreLeaseRenewer(lease.Grain, lease.LeaseId), grant.SemaphoreName, lease.Owner, grant.FencingToken, grant.ExpiresAt!.Value, options, sentAt, provider.Logger);
-        if (retried || keeper.Remaining < options.Ttl - options.EffectiveRenewInterval)
+        if (!await keeper.TryStartAsync(options, retried, cancellationToken).ConfigureAwait(false))
         {
-            if (!await keeper.RefreshAsync(ttl: null, cancellationToken, timeout: options.Ttl).ConfigureAwait(false))
-            {
-                return null;
-            }
+            return null;
         }
 
-        keeper.Start();
         return new SemaphoreHandle(lease, keeper, grant, provider);
     }
 

@@ -4,6 +4,7 @@ using LockService.Chaos.Nemesis;
 using LockService.Chaos.Workload;
 
 // lockchaos client ...   one workload client process (started by the runner)
+// lockchaos queue-worker ...   one work queue worker process (started by the queue process tests)
 // lockchaos run [--smoke] [--only NAME] --sql DIR --out DIR   the nemesis and checker (started by scripts/chaos.sh)
 // lockchaos check DIR    judges a kept history again (C1-C7), e.g. .chaos/silo-kill after a failed run
 if (args.Length > 0 && args[0] == "client")
@@ -25,6 +26,21 @@ if (args.Length > 0 && args[0] == "client")
         int.Parse(options["--semaphore-workers"], CultureInfo.InvariantCulture),
         int.Parse(options["--semaphores"], CultureInfo.InvariantCulture),
         int.Parse(options["--semaphore-max"], CultureInfo.InvariantCulture)));
+}
+
+if (args.Length > 0 && args[0] == "queue-worker")
+{
+    var options = Options(args.Skip(1));
+    return await QueueWorker.RunAsync(new QueueWorkerSettings(
+        options["--worker"],
+        options["--gateways"].Split(','),
+        options["--cluster-id"],
+        options["--service-id"],
+        options["--queue"],
+        options["--log"],
+        TimeSpan.FromMilliseconds(double.Parse(options["--ttl-ms"], CultureInfo.InvariantCulture)),
+        (int.Parse(options["--work-ms"].Split('-')[0], CultureInfo.InvariantCulture), int.Parse(options["--work-ms"].Split('-')[1], CultureInfo.InvariantCulture)),
+        int.Parse(options["--failure-percent"], CultureInfo.InvariantCulture)));
 }
 
 if (args.Length > 0 && args[0] == "run")
@@ -69,7 +85,7 @@ if (args.Length == 2 && args[0] == "check")
     return CheckCommand.Run(args[1], Console.Out);
 }
 
-Console.Error.WriteLine("usage: LockChaos client ... | LockChaos run [--smoke] [--only NAME,...] --sql DIR --out DIR | LockChaos check DIR");
+Console.Error.WriteLine("usage: LockChaos client ... | LockChaos queue-worker ... | LockChaos run [--smoke] [--only NAME,...] --sql DIR --out DIR | LockChaos check DIR");
 return 64;
 
 static Dictionary<string, string> Options(IEnumerable<string> args)

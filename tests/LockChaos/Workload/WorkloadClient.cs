@@ -33,17 +33,7 @@ public static class WorkloadClient
 {
     public static async Task<int> RunAsync(WorkloadSettings settings)
     {
-        await using var client = await LockClientConnection.ConnectAsync(options =>
-        {
-            foreach (var gateway in settings.Gateways)
-            {
-                options.Gateways.Add(gateway);
-            }
-
-            options.ClusterId = settings.ClusterId;
-            options.ServiceId = settings.ServiceId;
-            options.ResponseTimeout = TimeSpan.FromSeconds(5);
-        });
+        await using var client = await ConnectAsync(settings.Gateways, settings.ClusterId, settings.ServiceId);
         await using var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(settings.Postgres) { Timeout = 5, CommandTimeout = 5 }.ConnectionString);
         var resources = new ProtectedResources(database);
         using var history = new HistoryFile(settings.HistoryPath);
@@ -59,4 +49,18 @@ public static class WorkloadClient
         })));
         return 0;
     }
+
+    /// <summary>A client of the cluster under test, through every gateway, with a short response timeout so faults surface fast.</summary>
+    public static Task<LockClientConnection> ConnectAsync(IReadOnlyList<string> gateways, string clusterId, string serviceId) =>
+        LockClientConnection.ConnectAsync(options =>
+        {
+            foreach (var gateway in gateways)
+            {
+                options.Gateways.Add(gateway);
+            }
+
+            options.ClusterId = clusterId;
+            options.ServiceId = serviceId;
+            options.ResponseTimeout = TimeSpan.FromSeconds(5);
+        });
 }

@@ -35,6 +35,18 @@ public sealed class PublicApiTests
     }
 
     [Fact]
+    public void A_task_claim_has_no_public_constructor_and_is_disposable_both_ways()
+    {
+        Assert.Empty(typeof(TaskClaim).GetConstructors());
+        Assert.Empty(typeof(WorkQueue).GetConstructors());
+        Assert.True(typeof(IAsyncDisposable).IsAssignableFrom(typeof(TaskClaim)));
+        Assert.True(typeof(IDisposable).IsAssignableFrom(typeof(TaskClaim)));
+        Assert.All(
+            new[] { nameof(WorkQueue.TryClaimAsync), nameof(WorkQueue.ClaimAsync), nameof(WorkQueue.ProcessAsync) }.Select(n => typeof(WorkQueue).GetMethod(n)!),
+            m => Assert.Null(m.GetCustomAttributes(typeof(System.Runtime.CompilerServices.AsyncStateMachineAttribute), false).SingleOrDefault()));
+    }
+
+    [Fact]
     public void Lock_options_are_the_documented_settings()
     {
         // SafetyMargin joined in issue #12: HandleLostToken fires this long before the local lease deadline.

@@ -40,7 +40,18 @@ public sealed class Lockctl : IAsyncDisposable
         }
     }
 
-    public static Lockctl Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Lockctl Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) => StartCore(environment, null, arguments);
+
+    /// <summary>Runs lockctl with <paramref name="standardInput"/> on its stdin (then closed), as <c>printf … | lockctl …</c> does.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)> RunWithInputAsync(
+        IReadOnlyDictionary<string, string> environment, string standardInput, params string[] arguments)
+    {
+        await using var lockctl = StartCore(environment, standardInput, arguments);
+        var exitCode = await lockctl.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        return (exitCode, lockctl.Stdout, lockctl.Stderr, lockctl._elapsed.Elapsed);
+    }
+
+    private static Lockctl StartCore(IReadOnlyDictionary<string, string> environment, string? standardInput, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -73,6 +84,11 @@ public sealed class Lockctl : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (standardInput is not null)
+        {
+            process.StandardInput.Write(standardInput);
+        }
+
         process.StandardInput.Close();
         return lockctl;
     }

@@ -58,6 +58,12 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         return _group.SlotOf(address.Endpoint.Port)!.Process!;
     }
 
+    /// <summary>Gateways of every slot, whether or not its silo is up: what another client process is given.</summary>
+    public IEnumerable<string> Gateways => _group.Gateways;
+
+    /// <summary>Starts the silo of slot <paramref name="index"/> again (after a kill), on the same ports, and waits until it serves.</summary>
+    public Task RestartAsync(int index) => _group.RestartAsync(_group.Slots[index]);
+
     /// <summary>Silos of this cluster with status Active (3) in the ADO.NET membership table.</summary>
     public Task<long> ActiveSiloCountAsync() => _group.ActiveSiloCountAsync();
 
