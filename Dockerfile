@@ -13,6 +13,7 @@ COPY src/LockContracts/LockContracts.csproj src/LockContracts/
 COPY src/LeaseCore/LeaseCore.csproj src/LeaseCore/
 COPY src/LockGrains/LockGrains.csproj src/LockGrains/
 COPY src/SemaphoreGrains/SemaphoreGrains.csproj src/SemaphoreGrains/
+COPY src/QueueGrains/QueueGrains.csproj src/QueueGrains/
 COPY src/BatchedStorage/BatchedStorage.csproj src/BatchedStorage/
 COPY src/LockSilo/LockSilo.csproj src/LockSilo/
 COPY src/LockClient/LockClient.csproj src/LockClient/
