@@ -19,16 +19,30 @@ public sealed class LockctlTests(ProcessClusterFixture cluster)
     public async Task Of_two_concurrent_runs_exactly_one_runs_and_the_other_exits_75_at_once()
     {
         var name = LockNames.Unique("cli-backup");
-        var runs = await Task.WhenAll(
-            Lockctl.RunAsync(Env, "run", name, "--", "sh", "-c", "echo ran; sleep 2"),
-            Lockctl.RunAsync(Env, "run", name, "--", "sh", "-c", "echo ran; sleep 2"));
+        // The job holds the lock until the test lets it go, which it does only once the other run has exited: so the
+        // two runs overlap however slowly a loaded machine starts the second process (seen in CI: with a fixed 2 s job
+        // the second lockctl only asked after the first had finished, and both ran).
+        var finish = Path.Combine(Path.GetTempPath(), $"{name}.finish");
+        var job = $"echo ran; i=0; while [ ! -e {finish} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done";
+        try
+        {
+            await using var first = Lockctl.Start(Env, "run", name, "--", "sh", "-c", job);
+            await using var second = Lockctl.Start(Env, "run", name, "--", "sh", "-c", job);
+            await Eventually.ReturnsAsync(() => Task.FromResult(first.HasExited || second.HasExited), exited => exited, "one of the two runs to be refused and exit");
+            var refused = first.HasExited ? first : second;
+            var ran = ReferenceEquals(refused, first) ? second : first;
+            File.WriteAllText(finish, "");
 
-        var ran = Assert.Single(runs, r => r.Stdout.Contains("ran"));
-        var refused = Assert.Single(runs, r => !r.Stdout.Contains("ran"));
-        Assert.Equal(0, ran.ExitCode);
-        Assert.Equal(Busy, refused.ExitCode);
-        Assert.Contains($"lock '{name}' is held by", refused.Stderr);
-        Assert.True(refused.Elapsed < ran.Elapsed, $"the refused run took {refused.Elapsed}, the one that ran {ran.Elapsed}");
+            Assert.Equal(Busy, await refused.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Equal(0, await ran.WaitForExitAsync(TimeSpan.FromMinutes(1)));
+            Assert.Contains("ran", ran.Stdout);
+            Assert.DoesNotContain("ran", refused.Stdout);
+            Assert.Contains($"lock '{name}' is held by", refused.Stderr);
+        }
+        finally
+        {
+            File.Delete(finish);
+        }
     }
 
     [Fact]
