@@ -92,11 +92,11 @@ async Task RunScenariosAsync()
         IScenario[] all =
         [
             new Uncontended(settings),
-            new ManyNames(settings, "b", settings.Names, database),
+            new ManyNames(settings, "b", settings.Names, database, measuresMemory: false),
             new HotTry(settings),
             new HotWait(settings),
             new HotSemaphore(settings),
-            new ManyNames(settings, "b-large", settings.LargeNames, database, settings.LargeNamesPeers),
+            new ManyNames(settings, "b-large", settings.LargeNames, database, measuresMemory: true, settings.LargeNamesPeers),
         ];
         var scenarios = all.Where(s => options.TimedScenarios.Contains(s.Id)).ToArray();
         foreach (var scenario in scenarios)

@@ -7,7 +7,7 @@
 # and scenario (f) of issue 13: the semaphore grain against a PostgreSQL slot
 # table and DistributedLock.Redis's RedisDistributedSemaphore.
 #
-#   scripts/bench.sh                     # everything; about 10-12 minutes on 2 cores
+#   scripts/bench.sh                     # everything; about 11-13 minutes on 2 quiet cores
 #   scripts/bench.sh --peers pg-row,orleans-1 --scale 10000   # extra args go to the bench program
 #   scripts/bench.sh --scenarios f --results /tmp/f.json --markdown /tmp/f.md   # only (f), for development
 #   scripts/bench.sh --scenarios e --scale 20000 --idle-wait 30 --results /tmp/e.json   # only (e), smaller

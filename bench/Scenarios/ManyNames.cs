@@ -21,7 +21,11 @@ namespace LockService.Bench.Scenarios;
 /// <para>The warm-up touches every name once first (the "first touch" figure: for the lock service each first pair
 /// activates a grain, reads its row and registers its reaper reminder), so the window sees names already in use.</para>
 /// </remarks>
-internal sealed class ManyNames(ScenarioSettings settings, string id, int names, PostgresActivity database, IReadOnlyCollection<string>? peers = null) : IScenario
+/// <param name="measuresMemory">
+/// Whether to report the silos' memory per name: only where the names are many enough that they, not the silo's
+/// first minutes (JIT, pools, caches), make the difference.
+/// </param>
+internal sealed class ManyNames(ScenarioSettings settings, string id, int names, PostgresActivity database, bool measuresMemory, IReadOnlyCollection<string>? peers = null) : IScenario
 {
     private readonly Dictionary<string, Figures> _figures = new(StringComparer.Ordinal);
 
@@ -88,7 +92,7 @@ internal sealed class ManyNames(ScenarioSettings settings, string id, int names,
             }
         }
 
-        if (figures.ServerBytesBefore is { } bytesBefore && figures.ServerBytesAfter is { } bytesAfter)
+        if (measuresMemory && figures.ServerBytesBefore is { } bytesBefore && figures.ServerBytesAfter is { } bytesAfter)
         {
             results.Set(Id, peer.Name, "silo_rss_before_mib", bytesBefore / 1048576.0);
             results.Set(Id, peer.Name, "silo_rss_after_mib", bytesAfter / 1048576.0);
