@@ -44,6 +44,24 @@ public sealed class InMemoryWorkQueueGrainTests(InMemoryClusterFixture fixture) 
     }
 
     [Fact]
+    public async Task A_claim_is_not_queued_behind_the_directorys_own_write()
+    {
+        var name = LockNames.Unique("q-routing");
+        await Queue(name).Enqueue(Enumerable.Range(0, WorkQueueOptions.DefaultSegmentCapacity).Select(i => new NewTask($"task-{i}")).ToList());
+        var held = FaultInjectingGrainStorage.HoldWrites(WorkQueueStorage.DirectoryKeyFor(name));
+
+        // The first segment is full, so this enqueue opens a second one: a directory write, held at the gate.
+        var enqueue = Queue(name).Enqueue(Payloads("into a new segment"));
+        await held.Arrived.WaitAsync(LongWait);
+        var claimed = await Queue(name).Claim("worker", LeaseIds.New(), Ttl, TimeSpan.Zero).WaitAsync(LongWait);
+
+        Assert.Equal("0-0", claimed?.TaskId);
+        Assert.False(enqueue.IsCompleted);
+        held.Open();
+        Assert.Equal(["1-0"], await enqueue.WaitAsync(LongWait));
+    }
+
+    [Fact]
     public async Task A_full_wait_queue_refuses_the_next_claimer_at_once()
     {
         var name = LockNames.Unique("q-waiters-full");
