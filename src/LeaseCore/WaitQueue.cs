@@ -134,7 +134,7 @@ internal sealed class WaitQueue<TResult>
     /// </summary>
     public void Restore(Waiter<TResult> waiter)
     {
-        if (waiter.Queued || !_byKey.TryAdd(waiter.Key, waiter))
+        if (waiter.Queued || !(_byKey ??= new(StringComparer.Ordinal)).TryAdd(waiter.Key, waiter))
         {
             return;
         }
