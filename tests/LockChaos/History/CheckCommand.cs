@@ -10,7 +10,7 @@ public static class CheckCommand
     public static int Run(string folder, TextWriter output)
     {
         var input = CheckInput.Read(folder);
-        var report = HistoryChecker.Check(HistoryFile.ReadAll(folder), input.Final, input.RecoveryBound, input.MeasureC3, input.MeasureC7);
+        var report = HistoryChecker.Check(HistoryFile.ReadAll(folder), input);
         report.StaleSiloWritesRefused = SiloLogs.CountStaleWritesRefused(folder);
         output.WriteLine($"{(report.Failures > 0 ? "FAIL" : "ok")}: {report}");
         report.Violations.ForEach(v => output.WriteLine($"   {v}"));

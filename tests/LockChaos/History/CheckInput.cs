@@ -5,9 +5,11 @@ namespace LockService.Chaos.History;
 /// <summary>
 /// What the checker needs besides the history: the final state read from the test's database and the test's own
 /// rules. Kept next to the history (<c>check-input.json</c>) so <c>LockChaos check DIR</c> can judge it again after
-/// the database is gone, e.g. to inspect a failed run.
+/// the database is gone, e.g. to inspect a failed run. <see cref="ClockSkewAllowance"/> is the skew the test put
+/// between the silos' clocks where C3 is still judged: each hold is judged as that much shorter, because the service
+/// promises that skew shortens a lease by at most the clocks' difference, not that it never does.
 /// </summary>
-public sealed record CheckInput(FinalState Final, TimeSpan RecoveryBound, bool MeasureC3, bool MeasureC7 = false)
+public sealed record CheckInput(FinalState Final, TimeSpan RecoveryBound, bool MeasureC3, bool MeasureC7 = false, TimeSpan ClockSkewAllowance = default)
 {
     public const string FileName = "check-input.json";
 

@@ -57,6 +57,9 @@ public sealed class CheckReport
     /// <summary>C3 is judged unless the test measures it (clock skew), in which case only its size is reported.</summary>
     public bool C3Measured { get; set; }
 
+    /// <summary>The clock skew C3 was judged with: each hold counted that much shorter (0 when the clocks agree).</summary>
+    public double C3SkewAllowanceMs { get; set; }
+
     /// <summary>
     /// C7 is judged unless the test measures it: where C3 is measured (a handle trusts the same leases C3 judges), and
     /// where clock skew exceeds the handle's safety margin (the loss signal absorbs no more than that margin).
@@ -82,7 +85,7 @@ public sealed class CheckReport
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.Append($"operations {Operations}, grants {Grants} (semaphores {SemaphoreGrants}), faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : "")} C4 {C4} C5 {C5} C6 {C6} C7 {C7}{(C7 > 0 ? $" ({(C7Measured ? "measured: " : "")}max {MaxBeliefOverrunMs:0} ms)" : "")}, ");
+        text.Append($"operations {Operations}, grants {Grants} (semaphores {SemaphoreGrants}), faults {Faults}, violations C1 {C1} C2 {C2} C3 {C3}{(C3Measured ? $" (measured: max overlap {MaxOverlapMs:0} ms)" : C3SkewAllowanceMs > 0 ? $" (leases judged {C3SkewAllowanceMs / 1000:0.#} s shorter for the skew)" : "")} C4 {C4} C5 {C5} C6 {C6} C7 {C7}{(C7 > 0 ? $" ({(C7Measured ? "measured: " : "")}max {MaxBeliefOverrunMs:0} ms)" : "")}, ");
         text.Append($"handle grants {HandleGrants}, handles lost {HandlesLost}, ");
         text.Append($"max recovery {MaxRecoveryMs / 1000:0.0} s, fenced writes accepted {FencedWritesAccepted}, stale rejected {StaleWritesRejected}, stale silo writes refused by storage {StaleSiloWritesRefused}, unfenced lost updates {UnfencedLostUpdates}");
         foreach (var note in Notes)

@@ -12,7 +12,7 @@ public sealed record FinalState(
 /// Judges a history against the lock service's guarantees, per lock or semaphore name:
 /// C1 a token is granted to one owner only; C2 tokens follow real time; C3 no two holders of a lock overlap, and no
 /// more than N holders of a semaphore of limit N (conservatively: a hold runs from its grant's answer to the earlier
-/// of its release and its last successful acquire/refresh invocation plus TTL); C4 the fenced resource (a
+/// of its release and its last successful acquire/refresh invocation plus TTL, less the clock skew the test allows); C4 the fenced resource (a
 /// semaphore's: each slot's own) never accepted a write after a higher token had written, judged
 /// from every attempted write the clients recorded; C5 the highest stored token equals
 /// the highest seen, give or take grants whose answer was lost; C6 after each fault, no lock
@@ -22,10 +22,14 @@ public sealed record FinalState(
 /// </summary>
 public static class HistoryChecker
 {
-    public static CheckReport Check(IReadOnlyList<HistoryEvent> events, FinalState final, TimeSpan recoveryBound, bool measureC3Only = false, bool measureC7Only = false)
+    /// <summary>Judges a history with the rules its test recorded next to it.</summary>
+    public static CheckReport Check(IReadOnlyList<HistoryEvent> events, CheckInput input) =>
+        Check(events, input.Final, input.RecoveryBound, input.MeasureC3, input.MeasureC7, input.ClockSkewAllowance);
+
+    public static CheckReport Check(IReadOnlyList<HistoryEvent> events, FinalState final, TimeSpan recoveryBound, bool measureC3Only = false, bool measureC7Only = false, TimeSpan clockSkewAllowance = default)
     {
         var operations = Operation.FromEvents(events);
-        var report = new CheckReport { Operations = operations.Count, C3Measured = measureC3Only, C7Measured = measureC3Only || measureC7Only };
+        var report = new CheckReport { Operations = operations.Count, C3Measured = measureC3Only, C7Measured = measureC3Only || measureC7Only, C3SkewAllowanceMs = clockSkewAllowance.TotalMilliseconds };
         var grants = operations.Where(o => o.Op == HistoryEvent.Ops.Acquire && o.Ok && o.Lock is not null && o.Token is not null).ToList();
         report.Grants = grants.Count;
         report.SemaphoreGrants = grants.Count(g => g.Max is not null);
@@ -35,7 +39,7 @@ public static class HistoryChecker
             var lockGrants = perLock.Where(o => o.Op == HistoryEvent.Ops.Acquire && o.Ok && o.Token is not null).ToList();
             CheckDistinctTokens(perLock.Key, lockGrants, report);
             CheckRealTimeOrder(perLock.Key, lockGrants, report);
-            CheckNoOverlap(perLock.Key, perLock.ToList(), report);
+            CheckNoOverlap(perLock.Key, perLock.ToList(), clockSkewAllowance, report);
             CheckStoredToken(perLock.Key, perLock.ToList(), final, report);
         }
 
@@ -72,8 +76,10 @@ public static class HistoryChecker
         }
     }
 
-    // C3: at most `limit` holders at once, where the limit is a semaphore's recorded max and 1 for a lock.
-    private static void CheckNoOverlap(string lockName, List<Operation> operations, CheckReport report)
+    // C3: at most `limit` holders at once, where the limit is a semaphore's recorded max and 1 for a lock. Under a
+    // known clock skew, a lease stamped by one silo and judged by another that runs ahead ends that much earlier: the
+    // guarantee is then that no lease is cut shorter than its TTL minus the skew, so each hold is judged that shorter.
+    private static void CheckNoOverlap(string lockName, List<Operation> operations, TimeSpan clockSkewAllowance, CheckReport report)
     {
         var limit = operations.Where(o => o.Op == HistoryEvent.Ops.Acquire).Select(o => o.Max ?? 1).DefaultIfEmpty(1).Max();
         var holds = new List<(string Owner, long Token, long Start, long End)>();
@@ -86,7 +92,7 @@ public static class HistoryChecker
                 continue;
             }
 
-            var valid = lease.Max(o => o.InvokeT + Ticks(o.TtlMs ?? 0));
+            var valid = lease.Max(o => o.InvokeT + Ticks(o.TtlMs ?? 0)) - Ticks(clockSkewAllowance.TotalMilliseconds);
             var release = operations.Where(o => o.Op == HistoryEvent.Ops.Release && o.Owner == lease.Key.Owner && o.Token == lease.Key.Token && o.InvokeT >= start)
                 .Select(o => o.InvokeT).DefaultIfEmpty(long.MaxValue).Min();
             var end = Math.Min(valid, release);

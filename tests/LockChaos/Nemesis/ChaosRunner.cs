@@ -54,9 +54,9 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
 
         var final = await ReadFinalStateAsync(database);
         var events = HistoryFile.ReadAll(historyFolder);
-        var input = new CheckInput(final, test.Settings.RecoveryBound, test.MeasureC3, test.MeasureC7);
+        var input = new CheckInput(final, test.Settings.RecoveryBound, test.MeasureC3, test.MeasureC7, test.ClockSkewAllowance);
         await input.WriteAsync(historyFolder);
-        var report = HistoryChecker.Check(events, input.Final, input.RecoveryBound, input.MeasureC3, input.MeasureC7);
+        var report = HistoryChecker.Check(events, input);
         report.StaleSiloWritesRefused = SiloLogs.CountStaleWritesRefused(historyFolder);
         report.Notes.AddRange(notes);
         report.OtherFailures.AddRange(failures);

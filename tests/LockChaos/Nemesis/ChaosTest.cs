@@ -5,6 +5,7 @@ namespace LockService.Chaos.Nemesis;
 /// workload runs. <see cref="MeasureC3"/> marks the test where overlap is measured rather than forbidden (clock skew
 /// beyond the stated bound); <see cref="MeasureC7"/> the test where a handle's belief past another grant is (clock skew
 /// beyond the handle's safety margin, which is all the loss signal can absorb once renewals fail);
+/// <see cref="ClockSkewAllowance"/> the skew C3 is judged with where it is judged under skew (see <c>CheckInput</c>);
 /// <see cref="SiloNetworks"/> puts each silo in a network namespace of its own (<see cref="SiloNetwork"/>) so the
 /// nemesis can partition it.
 /// </summary>
@@ -15,4 +16,5 @@ public sealed record ChaosTest(
     Func<int, IEnumerable<string>>? SiloArguments = null,
     bool MeasureC3 = false,
     bool MeasureC7 = false,
-    bool SiloNetworks = false);
+    bool SiloNetworks = false,
+    TimeSpan ClockSkewAllowance = default);

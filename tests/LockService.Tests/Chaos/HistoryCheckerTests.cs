@@ -58,6 +58,24 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void C3_under_a_known_skew_judges_each_hold_that_much_shorter()
+    {
+        // The clock-skew-small case: a's 10 s lease, cut short by a silo 5 s ahead, is granted again at 6 s while a's
+        // late renewal waits; a learns it at 6.01 s. Within the 5 s the skew may take, beyond it a violation.
+        Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 10_000);
+        Op("b", "acquire", "L", "b:1", token: 2, at: 4000, took: 2000, ttl: 10_000);
+        Op("a", "refresh", "L", "a:1", token: 1, at: 4300, took: 1710, ttl: 10_000, outcome: "fail");
+        Op("a", "release", "L", "a:1", token: 1, at: 6010, took: 5);
+
+        Assert.Equal(1, Check(Final(("L", 2))).C3);
+        var withinSkew = HistoryChecker.Check(_events, Final(("L", 2)), Bound, clockSkewAllowance: TimeSpan.FromSeconds(5));
+        Assert.Equal(0, withinSkew.C3);
+        var beyondSkew = HistoryChecker.Check(_events, Final(("L", 2)), Bound, clockSkewAllowance: TimeSpan.FromSeconds(3));
+        Assert.Equal(1, beyondSkew.C3);
+        Assert.Equal(1, beyondSkew.Failures);
+    }
+
+    [Fact]
     public void C3_is_only_measured_when_the_test_says_so()
     {
         Op("a", "acquire", "L", "a:1", token: 1, at: 0, took: 5, ttl: 3000);
