@@ -1,6 +1,6 @@
 namespace LockService.Bench.Reporting;
 
-/// <summary>One target of issue 7 (and of issue 13 for (f)): a ratio (or a plain figure) measured in this run, its limit, and whether it is met.</summary>
+/// <summary>One target of issue 7 (of issue 13 for (f), of issue 19 where it says so): a ratio (or a plain figure) measured in this run, its limit, and whether it is met.</summary>
 internal sealed record TargetResult(string Name, double? Value, double Limit, bool Met, string Comparison, string Detail);
 
 /// <summary>
@@ -45,14 +45,26 @@ internal static class Targets
             AtLeast("(e) silo memory returned after the idle wait, % of what the held locks took", r.Get("e", Subject, "memory_returned_pct"), 50,
                 $"RSS {Format(r.Get("e", Subject, "rss_held_mib"))} MiB held, {Format(r.Get("e", Subject, "rss_idle_mib"))} MiB after the idle wait, {Format(r.Get("e", Subject, "rss_before_mib"))} MiB before"),
         };
+
+        // Issue 19's stricter targets, for one and three silos on their defaults, against the same fair baselines.
+        foreach (var subject in new[] { Subject, "orleans-3" })
+        {
+            targets.Add(AtMost($"(a) pair p50: {subject} / pg-row (issue 19)", Ratio(r, "a", "pair_p50_ms", "pg-row", subject), 1.2,
+                Detail(r, "a", "pair_p50_ms", "pg-row", "ms", subject)));
+            targets.Add(AtLeast($"(b) pairs/s: {subject} / pg-row (issue 19)", Ratio(r, "b", "pairs_per_s", "pg-row", subject), 1.5,
+                Detail(r, "b", "pairs_per_s", "pg-row", "/s", subject)));
+            targets.Add(AtLeast($"(d) grants/s: {subject} / pg-advisory (issue 19)", Ratio(r, "d", "grants_per_s", "pg-advisory", subject), 0.8,
+                Detail(r, "d", "grants_per_s", "pg-advisory", "/s", subject)));
+        }
+
         return targets;
     }
 
-    private static double? Ratio(BenchResults r, string scenario, string metric, string peer) =>
-        r.Get(scenario, Subject, metric) is { } ours && r.Get(scenario, peer, metric) is { } theirs && theirs != 0 ? ours / theirs : null;
+    private static double? Ratio(BenchResults r, string scenario, string metric, string peer, string subject = Subject) =>
+        r.Get(scenario, subject, metric) is { } ours && r.Get(scenario, peer, metric) is { } theirs && theirs != 0 ? ours / theirs : null;
 
-    private static string Detail(BenchResults r, string scenario, string metric, string peer, string unit) =>
-        $"{Subject} {Format(r.Get(scenario, Subject, metric))} {unit} vs {peer} {Format(r.Get(scenario, peer, metric))} {unit}";
+    private static string Detail(BenchResults r, string scenario, string metric, string peer, string unit, string subject = Subject) =>
+        $"{subject} {Format(r.Get(scenario, subject, metric))} {unit} vs {peer} {Format(r.Get(scenario, peer, metric))} {unit}";
 
     private static double? TotalOverlaps(BenchResults r)
     {
