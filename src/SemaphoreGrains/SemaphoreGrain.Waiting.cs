@@ -9,8 +9,8 @@ namespace LockService.Semaphores;
 /// every waiter polling. Follows the lock's waiting (LockGrain.Waiting.cs) rule for rule.
 /// </summary>
 /// <remarks>
-/// <see cref="Acquire"/> parks a waiter and awaits its outcome. It never writes state itself; it only touches the
-/// in-memory queue, in code without awaits, and reads the state only when no write is in flight. Grants are made
+/// <see cref="Acquire"/> parks a waiter and awaits its outcome. It joins the queue inside a change, so it is judged on
+/// the state the next write starts from, and writes only when that change finds a slot free for the queue. Grants are made
 /// inside the changes that free slots (release, expiry check, limit change, abandon, forced release, reap), in the
 /// write that frees them, and completed to the waiters only after that write succeeded; a failed write fails them with
 /// the storage error, as it fails every call whose change it carried.
@@ -35,40 +35,52 @@ public sealed partial class SemaphoreGrain
         ValidateCall(owner, leaseId, ttl);
         ValidateMaxCount(maxCount);
         LockArguments.ValidateWait(timeout);
-        // A grant being written right now (perhaps this caller's own) is answered by storage's verdict: never by the
-        // unwritten state, nor by a Busy that the write is about to make wrong.
-        await _record.WhenWritesSettledAsync();
-        var now = _leaseClock.Now();
-        var current = Current;
-        EnsureSameLimit(current, maxCount);
         var hash = LeaseIdHash.Of(leaseId);
 
-        if (current.FindValid(hash, now) is { } held)
+        // Joins the queue inside a change, so it is judged on the state the next write starts from: a grant to this
+        // lease being written right now (a retried wait whose grant is landing) is found there, never granted twice.
+        // A slot that is free is granted at once, in that write.
+        Waiter<SemaphoreResult>? waiter = null;
+        SemaphoreLease? held = null;
+        DateTimeOffset at;
+        try
         {
-            // A retried wait whose grant already landed: the grant is found again, not leaked.
-            return Result(LockOutcome.Granted, held, current, now);
-        }
-
-        _waiters.DropDetached(DetachedGrace);
-        if (!_waiters.TryGet(hash, out var waiter))
-        {
-            if (_waiters.Count >= _options.MaxWaiters)
+            (_, at) = await ChangeAsync<bool>((next, now, _) =>
             {
-                throw new LockQueueFullException(
-                    $"Semaphore '{Name}': {_waiters.Count} callers are already waiting, the most this silo allows (LockGrainOptions.MaxWaiters = {_options.MaxWaiters}). Try again later.");
+                EnsureSameLimit(next, maxCount);
+                if (next.FindValid(hash, now) is { } valid)
+                {
+                    // A retried wait whose grant already landed: the grant is found again, not leaked.
+                    held = valid;
+                    return (false, false);
+                }
+
+                waiter = JoinQueue(next, hash, owner, maxCount, ttl);
+                return (false, false);
+            }, "grant to a waiter", serveQueue: true);
+        }
+        catch (LockStorageException) when (waiter is { Queued: true })
+        {
+            // The write that carried this change failed for the others in it: this call only joined the queue, and
+            // stays there. Their grants failed closed; give the queue its next chance shortly.
+            at = _leaseClock.Now();
+            ScheduleQueueCheck(_options.ExpiryCheckInterval);
+        }
+        catch
+        {
+            if (waiter is not null)
+            {
+                waiter.OpenCalls--;
             }
 
-            if (current.MaxCount == 0)
-            {
-                _queuedLimit = maxCount;
-            }
-
-            waiter = _waiters.Enqueue(hash, owner, ttl);
+            throw;
         }
 
-        waiter.OpenCalls++;
-        _waiters.Listen(waiter);
-        ScheduleQueueCheck(HasFreeSlot(current, now) ? TimeSpan.Zero : TimeUntilNextExpiry(current, now));
+        if (waiter is null)
+        {
+            // It found its grant (held).
+            return Result(LockOutcome.Granted, held, Current, at);
+        }
 
         // The wait is measured in real time: it is the caller's patience, not a lease.
         using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -80,7 +92,7 @@ public sealed partial class SemaphoreGrain
             // call to end, so an unbounded wait here would stall the semaphore.
             var checkGraceEnds = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(3 * _options.ExpiryCheckInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
             while (!waiter.Outcome.Task.IsCompleted && !waiter.Granting && !cancellationToken.IsCancellationRequested
-                   && System.Diagnostics.Stopwatch.GetTimestamp() < checkGraceEnds && await IsSlotFreeForQueueAsync())
+                   && System.Diagnostics.Stopwatch.GetTimestamp() < checkGraceEnds && IsSlotFreeForQueue())
             {
                 // A slot is free and the queue check due now hands it out, as a try would have been granted: even
                 // a zero timeout waits for that turn (at most three check intervals) instead of answering Busy.
@@ -115,6 +127,34 @@ public sealed partial class SemaphoreGrain
         }
 
         return Result(LockOutcome.Busy, null, Current, _leaseClock.Now());
+    }
+
+    /// <summary>
+    /// Puts the caller in the queue (or back into its earlier place) as a listening waiter with one more open call. Checks
+    /// before it changes anything: a full queue throws <see cref="LockQueueFullException"/> and leaves all as it was.
+    /// </summary>
+    private Waiter<SemaphoreResult> JoinQueue(SemaphoreState next, string hash, string owner, int maxCount, TimeSpan ttl)
+    {
+        _waiters.DropDetached(DetachedGrace);
+        if (!_waiters.TryGet(hash, out var waiter))
+        {
+            if (_waiters.Count >= _options.MaxWaiters)
+            {
+                throw new LockQueueFullException(
+                    $"Semaphore '{Name}': {_waiters.Count} callers are already waiting, the most this silo allows (LockGrainOptions.MaxWaiters = {_options.MaxWaiters}). Try again later.");
+            }
+
+            if (next.MaxCount == 0)
+            {
+                _queuedLimit = maxCount;
+            }
+
+            waiter = _waiters.Enqueue(hash, owner, ttl);
+        }
+
+        waiter.OpenCalls++;
+        _waiters.Listen(waiter);
+        return waiter;
     }
 
     public async Task<SemaphoreResult> Abandon(string leaseId)
@@ -256,10 +296,12 @@ public sealed partial class SemaphoreGrain
         grants.Add(new WaiterGrant(waiter, lease));
     }
 
-    /// <summary>Whether a slot is free while waiters listen; if so, makes sure the queue is checked now.</summary>
-    private async Task<bool> IsSlotFreeForQueueAsync()
+    /// <summary>
+    /// Whether a slot is free (in the state storage has accepted) while waiters listen; if so, makes sure the queue is
+    /// checked now. A write in flight may be granting that slot already; the check then finds nothing to do.
+    /// </summary>
+    private bool IsSlotFreeForQueue()
     {
-        await _record.WhenWritesSettledAsync();
         if (!HasFreeSlot(Current, _leaseClock.Now()) || _waiters.NextListening() is null)
         {
             return false;
