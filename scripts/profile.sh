@@ -73,7 +73,7 @@ duration=$(printf '00:00:%02d:%02d' $((SECONDS_TO_SAMPLE / 60)) $((SECONDS_TO_SA
 pids=()
 for target in "silo:$SILO" "bench:$BENCH"; do
     name=${target%%:*} pid=${target#*:}
-    "$TOOLS/dotnet-trace" collect -p "$pid" --profile cpu-sampling --duration "$duration" -o "$OUT/$name.nettrace" >"$OUT/$name.trace.log" 2>&1 &
+    "$TOOLS/dotnet-trace" collect -p "$pid" --profile dotnet-common,dotnet-sampled-thread-time --duration "$duration" -o "$OUT/$name.nettrace" >"$OUT/$name.trace.log" 2>&1 &
     pids+=($!)
 done
 "$TOOLS/dotnet-counters" collect -p "$SILO" --counters System.Runtime,Microsoft.Orleans --format csv \
