@@ -29,6 +29,9 @@ Log($"precise 1 ms delay here: p50 {delayP50:F3} ms, p99 {delayP99:F3} ms");
 results.Note($"A requested 1 ms delay (holds, pg-row retry sleeps) took p50 {delayP50:F3} ms, p99 {delayP99:F3} ms on this machine.");
 
 var database = await PostgresActivity.AttachAsync(options.Postgres);
+var cpu = new CpuLedger(database);
+// The silo processes of each lock service peer of (a)-(d) and (f), whose CPU time per operation is reported.
+var siloProcesses = new Dictionary<string, int[]>(StringComparer.Ordinal);
 if (options.TimedScenarios.Count > 0)
 {
     await RunScenariosAsync();
@@ -108,7 +111,7 @@ async Task RunScenariosAsync()
                 foreach (var peer in running)
                 {
                     await RunGuardedAsync(peers, peer, scenario, () => scenario.WarmUpAsync(peer));
-                    await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, settings.Duration));
+                    await RunGuardedAsync(peers, peer, scenario, () => MeasureAsync(scenario, peer, settings.Duration));
                 }
             }
             else
@@ -126,7 +129,7 @@ async Task RunScenariosAsync()
                     var order = running.Skip(round % Math.Max(1, running.Count)).Concat(running.Take(round % Math.Max(1, running.Count))).ToArray();
                     foreach (var peer in order)
                     {
-                        await RunGuardedAsync(peers, peer, scenario, () => scenario.MeasureAsync(peer, window));
+                        await RunGuardedAsync(peers, peer, scenario, () => MeasureAsync(scenario, peer, window));
                     }
                 }
             }
@@ -134,6 +137,7 @@ async Task RunScenariosAsync()
             foreach (var peer in running.Where(peers.Contains))
             {
                 scenario.Report(peer, results);
+                cpu.Report(scenario.Id, peer.Name, siloProcesses.ContainsKey(peer.Name), results);
                 LogScenario(scenario.Id, peer.Name);
             }
         }
@@ -174,6 +178,10 @@ async Task RunScaleAsync()
     }
 }
 
+// One measured window, with the CPU time it took this process, the peer's silos and PostgreSQL.
+Task MeasureAsync(IScenario scenario, IBenchLock peer, TimeSpan window) =>
+    cpu.MeasureAsync(scenario.Id, peer.Name, siloProcesses.GetValueOrDefault(peer.Name) ?? [], () => scenario.MeasureAsync(peer, window));
+
 async Task<IBenchLock> StartPeerAsync(string peerName, List<SiloCluster> clusters)
 {
     switch (peerName)
@@ -190,6 +198,7 @@ async Task<IBenchLock> StartPeerAsync(string peerName, List<SiloCluster> cluster
             var started = Stopwatch.GetTimestamp();
             var cluster = await SiloCluster.StartAsync(peerName, silos, variant, options.SiloDll, options.Postgres, options.StateDirectory);
             clusters.Add(cluster);
+            siloProcesses[peerName] = cluster.Silos.Select(silo => silo.ProcessId).ToArray();
             Log($"peer {peerName}: {silos} silo process(es) serving after {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s ({variant.Summary})");
             return await OrleansLock.ConnectAsync(peerName, cluster);
         }

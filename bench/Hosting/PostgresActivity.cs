@@ -15,8 +15,6 @@ internal sealed class PostgresActivity
     /// <summary>Write transactions per second below which the server counts as quiet (the silos' membership upkeep stays well under it).</summary>
     public const int QuietWritesPerSecond = 20;
 
-    private static readonly double ClockTicksPerSecond = 100; // USER_HZ: 100 on every Linux architecture .NET runs on
-
     private readonly string _connectionString;
     private readonly int _postmaster;
 
@@ -32,7 +30,7 @@ internal sealed class PostgresActivity
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var command = dataSource.CreateCommand("SELECT pg_backend_pid()");
         var backend = (int)(await command.ExecuteScalarAsync())!;
-        return new PostgresActivity(connectionString, ParentOf(backend) ?? throw new InvalidOperationException($"The parent of PostgreSQL backend {backend} could not be read from /proc: is the server on another machine?"));
+        return new PostgresActivity(connectionString, ProcessCpu.ParentOf(backend) ?? throw new InvalidOperationException($"The parent of PostgreSQL backend {backend} could not be read from /proc: is the server on another machine?"));
     }
 
     /// <summary>The server's counters now.</summary>
@@ -70,42 +68,8 @@ internal sealed class PostgresActivity
         return false;
     }
 
-    // utime + stime of the postmaster and its children (backends, WAL writer, checkpointer, ...).
-    private double ServerCpuSeconds()
-    {
-        long ticks = 0;
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || ReadStat(pid) is not { } stat)
-            {
-                continue;
-            }
-
-            if (pid == _postmaster || stat.Parent == _postmaster)
-            {
-                ticks += stat.CpuTicks;
-            }
-        }
-
-        return ticks / ClockTicksPerSecond;
-    }
-
-    private static int? ParentOf(int pid) => ReadStat(pid)?.Parent;
-
-    // /proc/PID/stat: "pid (comm) state ppid ... utime stime ...", comm may hold spaces and parentheses.
-    private static (int Parent, long CpuTicks)? ReadStat(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return (int.Parse(fields[1]), long.Parse(fields[11]) + long.Parse(fields[12]));
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
-        {
-            return null; // The process ended meanwhile.
-        }
-    }
+    /// <summary>The CPU seconds the server has used so far: the postmaster and its children (backends, WAL writer, checkpointer, ...).</summary>
+    public double ServerCpuSeconds() => ProcessCpu.SecondsOfTree(_postmaster);
 
     /// <summary>The server's counters at one moment.</summary>
     public sealed record Sample(long Timestamp, long NextTransaction, double CpuSeconds)

@@ -78,6 +78,7 @@ internal sealed class ManyNames(ScenarioSettings settings, string id, int names,
     {
         var figures = FiguresOf(peer);
         results.Set(Id, peer.Name, "names", names);
+        results.Set(Id, peer.Name, "pairs", figures.Pairs);
         results.Set(Id, peer.Name, "pairs_per_s", figures.Pairs / figures.Seconds);
         results.Set(Id, peer.Name, "refused_per_s", figures.Refused / figures.Seconds);
         results.Set(Id, peer.Name, "first_touch_pairs_per_s", names / figures.FirstTouchSeconds);

@@ -25,6 +25,7 @@ internal sealed class WaitFigures(int clients, ExclusionMonitor monitor)
     {
         var total = Grants.Sum();
         var mean = (double)total / Grants.Length;
+        results.Set(scenario, peer, "grants", total);
         results.Set(scenario, peer, "grants_per_s", total / Seconds);
         results.Set(scenario, peer, "handoff_p50_ms", Handoffs.PercentileMs(50));
         results.Set(scenario, peer, "handoff_p99_ms", Handoffs.PercentileMs(99));

@@ -3,7 +3,8 @@ namespace LockService.Leases;
 /// <summary>
 /// Changes to one <see cref="DurableRecord{TState}"/> from calls that interleave (a reentrant grain), written together:
 /// while one write is in flight, the changes that arrive meanwhile queue up and the next write carries all of them. So
-/// concurrent claims on one work-queue segment share one storage write instead of waiting for one write each.
+/// concurrent claims on one work-queue segment, or releases of one semaphore, share one storage write instead of
+/// waiting for one write each.
 /// </summary>
 /// <remarks>
 /// Each change is applied, in arrival order, to a copy of the state storage has accepted; a change checks before it
@@ -12,9 +13,15 @@ namespace LockService.Leases;
 /// fails, every change in it fails closed with the same <see cref="LockStorageException"/>. Only one write is ever in
 /// flight, as <see cref="DurableRecord{TState}"/> requires. Runs on the grain's scheduler, so it needs no locks.
 /// </remarks>
-internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Func<TState, TState> copy, TimeProvider clock)
+internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Func<TState, TState> copy, Func<DateTimeOffset> now)
     where TState : class, new()
 {
+    /// <summary>A writer whose changes are judged at <paramref name="clock"/>'s time.</summary>
+    public CoalescingWriter(DurableRecord<TState> record, Func<TState, TState> copy, TimeProvider clock)
+        : this(record, copy, clock.GetUtcNow)
+    {
+    }
+
     private List<IPendingChange> _queued = [];
     private bool _writing;
 
@@ -47,12 +54,12 @@ internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Fun
                 var batch = _queued;
                 _queued = [];
                 var next = copy(record.State);
-                var now = clock.GetUtcNow();
+                var at = now();
                 var applied = new List<IPendingChange>(batch.Count);
                 var changed = false;
                 foreach (var pending in batch)
                 {
-                    if (pending.TryApply(next, now, out var didChange))
+                    if (pending.TryApply(next, at, out var didChange))
                     {
                         applied.Add(pending);
                         changed |= didChange;

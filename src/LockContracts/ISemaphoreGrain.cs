@@ -40,7 +40,12 @@ public interface ISemaphoreGrain : IGrainWithStringKey
     Task<SemaphoreResult> Refresh(string leaseId, TimeSpan ttl);
 
     /// <summary>Ends the lease <paramref name="leaseId"/> and frees its slot; idempotent (<see cref="LockOutcome.AlreadyReleased"/> the second time).</summary>
+    /// <remarks>
+    /// Interleaves, so releases that arrive while the semaphore is writing are carried by its next write together
+    /// (with the grants to the waiters they make room for) instead of waiting for one write each.
+    /// </remarks>
     [Alias("Release")]
+    [AlwaysInterleave]
     Task<SemaphoreResult> Release(string leaseId);
 
     /// <summary>Gives up an acquisition attempt: leaves the queue and releases a grant whose answer was lost. Idempotent.</summary>

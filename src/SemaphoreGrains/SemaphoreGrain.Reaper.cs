@@ -25,20 +25,22 @@ public sealed partial class SemaphoreGrain
         }
 
         Reaper.Ticked();
-        var now = _leaseClock.Now();
-        var current = Current;
-        if (current.HasExpiredAt(now))
+        try
         {
-            var expired = current.Leases.Count(lease => !lease.IsValidAt(now));
-            try
+            var (expired, _) = await ChangeAsync<int>((next, now, _) =>
             {
-                await GrantWaitersAsync(current.Copy(), now, "reap");
+                var ranOut = next.Leases.Count(lease => !lease.IsValidAt(now));
+                next.DropExpired(now);
+                return (ranOut, ranOut > 0);
+            }, "reap");
+            if (expired > 0)
+            {
                 LogReaped(Name, expired);
             }
-            catch (LockStorageException)
-            {
-                return; // Logged already; the next tick tries again.
-            }
+        }
+        catch (LockStorageException)
+        {
+            return; // Logged already; the next tick tries again.
         }
 
         if (Current.Leases.Count == 0)

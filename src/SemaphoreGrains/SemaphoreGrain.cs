@@ -8,15 +8,17 @@ using Orleans.Storage;
 namespace LockService.Semaphores;
 
 /// <summary>
-/// One counting semaphore name. Orleans' turn-based execution means one call at a time changes the state, so the
-/// rules below need no further synchronisation; every change goes through the lease core's
-/// <see cref="DurableRecord{TState}"/>, so it is visible only once storage has accepted it, and fails closed otherwise.
+/// One counting semaphore name. Every change goes through the lease core's <see cref="CoalescingWriter{TState}"/> over
+/// its <see cref="DurableRecord{TState}"/>: it is decided on the next state inside the write that carries it, visible
+/// only once storage has accepted that write, and fails closed otherwise.
 /// </summary>
 /// <remarks>
-/// The only call that interleaves is <see cref="Acquire"/> (waiting must not block the semaphore): it never writes
-/// (grants to waiters happen in ordinary turns, see SemaphoreGrain.Waiting.cs), and it waits for a write in flight
-/// before it reads the state. Every change that frees slots (a release, an expiry, a raised limit) grants the waiters
-/// that now fit in the same write.
+/// Two calls interleave. <see cref="Acquire"/> waits without blocking the semaphore and never writes (grants to waiters
+/// are made inside the changes that free slots, see SemaphoreGrain.Waiting.cs). <see cref="Release"/> interleaves so that
+/// releases arriving while a write is in flight join the next write instead of queuing for one write each: under load
+/// (many holders, waiters queued) several handoffs share one durable write, and every grant in it is still durable
+/// before its waiter hears of it. Because a release may be in flight during any turn, no call decides on
+/// <see cref="Current"/> and then writes: each change reads the next state it is given, in arrival order.
 /// </remarks>
 [GrainType("semaphore")]
 public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
@@ -27,6 +29,8 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
     private readonly LockGrainOptions _options;
     private readonly ILogger<SemaphoreGrain> _logger;
     private DurableRecord<SemaphoreState> _record = null!;
+    // The only writer of _record: changes that arrive while a write is in flight go together in the next one.
+    private CoalescingWriter<SemaphoreState> _writer = null!;
     // The time leases are judged and stamped by: the lock clock, held back while a lease runs across a forward step
     // of the system clock (LeaseClock says why). Made in OnActivateAsync, with the record it consults.
     private LeaseClock _leaseClock = null!;
@@ -59,6 +63,7 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
             Lost = DeactivateOnIdle,
         };
         _leaseClock = new LeaseClock(_clock, at => !_record.IsWriting && Current.HolderCountAt(at) == 0, _record.Subject, _logger);
+        _writer = new CoalescingWriter<SemaphoreState>(_record, state => state.Copy(), _leaseClock.Now);
 
         // A name that breaks the rules is refused by every call before it reaches the database.
         if (IsValidName(Name))
@@ -71,52 +76,61 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
     {
         ValidateCall(owner, leaseId, ttl);
         ValidateMaxCount(maxCount);
-        var now = _leaseClock.Now();
-        var current = Current;
-        EnsureSameLimit(current, maxCount);
         var hash = LeaseIdHash.Of(leaseId);
-
-        if (current.FindValid(hash, now) is { } held)
+        var ((outcome, lease), at) = await ChangeAsync<(LockOutcome Outcome, SemaphoreLease? Lease)>((next, now, grants) =>
         {
-            // The same lease asking again (a retry after a lost answer): the same slot and token, extended.
-            return await ExtendAsync(held, now, ttl);
-        }
-
-        if (_waiters.NextListening() is { } next && next.Key != hash)
-        {
-            // Others queued first: a try never jumps the queue. If a slot is free, the queue check hands it on now;
-            // if none is, the check is already due when the next lease ends, and a refused try costs no turn more.
-            if (HasFreeSlot(current, now))
+            EnsureSameLimit(next, maxCount);
+            if (next.FindValid(hash, now) is { } held)
             {
-                ScheduleQueueCheck(TimeSpan.Zero);
+                // The same lease asking again (a retry after a lost answer): the same slot and token, extended.
+                return ((LockOutcome.Renewed, Extend(next, held, now, ttl)), true);
             }
 
-            return Result(LockOutcome.Busy, null, current, now);
+            if (_waiters.NextListening() is { } first && first.Key != hash)
+            {
+                // Others queued first: a try never jumps the queue. If a slot is free, the queue check hands it on
+                // now; if none is, the check is already due when the next lease ends, and a refused try costs no turn
+                // more.
+                if (HasFreeSlot(next, now))
+                {
+                    ScheduleQueueCheck(TimeSpan.Zero);
+                }
+
+                return ((LockOutcome.Busy, null), false);
+            }
+
+            var limit = LimitFor(next, maxCount);
+            if (next.HolderCountAt(now) >= limit)
+            {
+                // A refused try never touches storage.
+                return ((LockOutcome.Busy, null), false);
+            }
+
+            next.DropExpired(now);
+            next.MaxCount = limit;
+            var granted = next.Grant(hash, owner, ttl, now);
+            if (_waiters.TryGet(hash, out var ownWait))
+            {
+                // The caller also waits in the queue (at its head, or detached): the try serves it, so its place
+                // goes, and its open wait calls get the same grant once it is durable.
+                TakeForGrant(ownWait, granted, grants);
+            }
+
+            return ((LockOutcome.Granted, granted), true);
+        }, "grant");
+
+        if (lease is null)
+        {
+            return Result(LockOutcome.Busy, null, Current, at);
         }
 
-        if (current.HolderCountAt(now) >= LimitFor(current, maxCount))
+        if (outcome == LockOutcome.Granted)
         {
-            // A refused try never touches storage.
-            return Result(LockOutcome.Busy, null, current, now);
-        }
-
-        var granted = current.Copy();
-        granted.DropExpired(now);
-        granted.MaxCount = LimitFor(current, maxCount);
-        var lease = granted.Grant(hash, owner, ttl, now);
-        await _record.WriteAsync(granted, "grant");
-        LogGranted(Name, owner, lease.Slot, lease.FencingToken, lease.ExpiresAt);
-        var result = Result(LockOutcome.Granted, lease, granted, now);
-        if (_waiters.TryGet(hash, out var ownWait))
-        {
-            // The caller also waits in the queue (at its head, or detached): the try served it, so its place goes,
-            // and its open wait calls get the same grant.
-            _waiters.Remove(ownWait);
-            ownWait.Outcome.TrySetResult(result);
+            LogGranted(Name, owner, lease.Slot, lease.FencingToken, lease.ExpiresAt);
         }
 
         await EnsureReaperAsync(ttl);
-        return result;
+        return Result(outcome, lease, Current, at);
     }
 
     public async Task<SemaphoreResult> Refresh(string leaseId, TimeSpan ttl)
@@ -124,33 +138,46 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
         ValidateName();
         LeaseIds.Validate(leaseId);
         LockArguments.ValidateTtl(ttl, _options.MaxLeaseDuration);
-        var now = _leaseClock.Now();
-        var current = Current;
+        var hash = LeaseIdHash.Of(leaseId);
 
         // A lapsed lease is not revived, even if its slot is still free: the holder could not prove it held it in
         // the gap, so it must acquire again and get a new token.
-        if (current.FindValid(LeaseIdHash.Of(leaseId), now) is not { } held)
+        var (renewed, at) = await ChangeAsync<SemaphoreLease?>(
+            (next, now, _) => next.FindValid(hash, now) is { } held ? (Extend(next, held, now, ttl), true) : (null, false),
+            "refresh");
+        if (renewed is null)
         {
-            return Result(LockOutcome.NotHolder, null, current, now);
+            return Result(LockOutcome.NotHolder, null, Current, at);
         }
 
-        return await ExtendAsync(held, now, ttl);
+        await EnsureReaperAsync(ttl);
+        return Result(LockOutcome.Renewed, renewed, Current, at);
     }
 
     public async Task<SemaphoreResult> Release(string leaseId)
     {
         ValidateName();
         LeaseIds.Validate(leaseId);
-        var now = _leaseClock.Now();
-        var current = Current;
-        if (current.Find(LeaseIdHash.Of(leaseId)) is not { } lease)
+        var hash = LeaseIdHash.Of(leaseId);
+        var (ended, at) = await ChangeAsync<SemaphoreLease?>((next, now, _) =>
         {
-            return Result(LockOutcome.AlreadyReleased, null, current, now);
+            if (next.Find(hash) is not { } lease)
+            {
+                return (null, false);
+            }
+
+            // The slot's next holder, if anyone waits, is granted in this same write (a handoff costs one write).
+            next.Leases.Remove(lease);
+            return (lease, true);
+        }, "release");
+
+        if (ended is null)
+        {
+            return Result(LockOutcome.AlreadyReleased, null, Current, at);
         }
 
-        var after = await EndLeasesAsync(current, [lease], now, "release");
-        LogReleased(Name, lease.Owner, lease.Slot, lease.FencingToken);
-        return Result(LockOutcome.Released, null, after, now);
+        LogReleased(Name, ended.Owner, ended.Slot, ended.FencingToken);
+        return Result(LockOutcome.Released, null, Current, at);
     }
 
     public async Task<int> ForceRelease(int? slot)
@@ -161,15 +188,13 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
             throw new ArgumentOutOfRangeException(nameof(slot), slot, $"Invalid slot: a semaphore's slots are numbered from 0 (was {slot}).");
         }
 
-        var now = _leaseClock.Now();
-        var current = Current;
-        var ended = current.HoldersAt(now).Where(lease => slot is null || lease.Slot == slot).ToList();
-        if (ended.Count == 0)
+        var (ended, _) = await ChangeAsync<List<SemaphoreLease>>((next, now, _) =>
         {
-            return 0;
-        }
+            var ending = next.HoldersAt(now).Where(lease => slot is null || lease.Slot == slot).ToList();
+            next.Leases.RemoveAll(ending.Contains);
+            return (ending, ending.Count > 0);
+        }, "forced release");
 
-        await EndLeasesAsync(current, ended, now, "forced release");
         foreach (var lease in ended)
         {
             LogForceReleased(Name, lease.Owner, lease.Slot, lease.FencingToken);
@@ -182,19 +207,22 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
     {
         ValidateName();
         ValidateMaxCount(maxCount);
-        var now = _leaseClock.Now();
-        var current = Current;
-        if (current.MaxCount != maxCount)
+
+        // Raised: the waiters that now fit are granted in this same write. Lowered: nobody is revoked; new grants wait
+        // until fewer than the new limit hold.
+        var (oldLimit, at) = await ChangeAsync<int>((next, _, _) =>
         {
-            // Raised: the waiters that now fit are granted in this same write. Lowered: nobody is revoked; new
-            // grants wait until fewer than the new limit hold.
-            var next = current.Copy();
+            var old = next.MaxCount;
             next.MaxCount = maxCount;
-            await GrantWaitersAsync(next, now, "limit change");
-            LogLimitSet(Name, current.MaxCount, maxCount);
+            return (old, old != maxCount);
+        }, "limit change");
+
+        if (oldLimit != maxCount)
+        {
+            LogLimitSet(Name, oldLimit, maxCount);
         }
 
-        return Describe(now);
+        return Describe(at);
     }
 
     public Task<SemaphoreDescription> Describe()
@@ -213,25 +241,12 @@ public sealed partial class SemaphoreGrain : Grain, ISemaphoreGrain, IRemindable
         return new SemaphoreDescription(Name, current.MaxCount, current.FencingToken, holders, _waiters.Count);
     }
 
-    private async Task<SemaphoreResult> ExtendAsync(SemaphoreLease held, DateTimeOffset now, TimeSpan ttl)
+    /// <summary>Extends <paramref name="held"/> in <paramref name="next"/>: the same slot and token, a new end.</summary>
+    private static SemaphoreLease Extend(SemaphoreState next, SemaphoreLease held, DateTimeOffset now, TimeSpan ttl)
     {
-        var extended = Current.Copy();
         var renewed = held with { ExpiresAt = now + ttl };
-        extended.Replace(held, renewed);
-        await _record.WriteAsync(extended, "refresh");
-        await EnsureReaperAsync(ttl);
-        return Result(LockOutcome.Renewed, renewed, extended, now);
-    }
-
-    /// <summary>
-    /// Ends <paramref name="ended"/> and grants the waiters that now fit, in one durable write (a handoff costs one
-    /// write, not two). The row is kept, so the fencing token survives.
-    /// </summary>
-    private Task<SemaphoreState> EndLeasesAsync(SemaphoreState current, IReadOnlyCollection<SemaphoreLease> ended, DateTimeOffset now, string operation)
-    {
-        var next = current.Copy();
-        next.Leases.RemoveAll(ended.Contains);
-        return GrantWaitersAsync(next, now, operation);
+        next.Replace(held, renewed);
+        return renewed;
     }
 
     /// <summary>The limit a grant is judged by: the stored one, or the one this first grant (or first waiter) brings.</summary>
