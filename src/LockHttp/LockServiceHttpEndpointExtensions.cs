@@ -16,9 +16,11 @@ public static class LockServiceHttpEndpointExtensions
     /// </summary>
     public static WebApplication MapLockServiceHttp(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        // Outermost, so even an error answer is signed.
         app.UseMiddleware<ServedByMiddleware>();
+        app.UseExceptionHandler();
         app.UseMiddleware<ProblemStatusMiddleware>();
+        app.UseMiddleware<JsonBodyMiddleware>();
         // Auth hook: authentication and the scope checks go here, after the problem mapping and before the routes.
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
