@@ -21,6 +21,8 @@ public static class LockServiceHttpEndpointExtensions
         app.UseExceptionHandler();
         app.UseMiddleware<ProblemStatusMiddleware>();
         app.UseMiddleware<JsonBodyMiddleware>();
+        // Routing after the body's content type is settled: endpoint selection answers 415 for a non-JSON one.
+        app.UseRouting();
         // Auth hook: authentication and the scope checks go here, after the problem mapping and before the routes.
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
