@@ -244,6 +244,21 @@ public sealed class ChaosCluster : IAsyncDisposable
         return await HostOfActivationAsync(grain);
     }
 
+    /// <summary>The silo that hosts the queue workload's directory now, if it can be found (null while it fails over).</summary>
+    public async Task<SiloSlot?> HostOfQueueAsync()
+    {
+        try
+        {
+            var grain = Grains.GetGrain<IWorkQueueGrain>(_queueWorkload!.Queue);
+            await grain.Stats();
+            return await HostOfActivationAsync(grain);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OrleansException or LockStorageException)
+        {
+            return null;
+        }
+    }
+
     private async Task<SiloSlot?> HostOfActivationAsync(IAddressable grain)
     {
         var address = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grain);

@@ -59,7 +59,7 @@ public static class ChaosSuite
         Lazy(new("silo-kill", Smoke(25), Faults.Every(Faults.KillHostingSiloAsync))),
         new("client-pause", Smoke(22), Faults.Every(Faults.PauseClientAsync)),
         Lazy(new("postgres-restart", Smoke(20), Faults.Every(Faults.Postgres(postgres, "restart")))),
-        QueueKill(Smoke(25) with { FaultInterval = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(7)) }, new QueueWorkload()),
+        QueueKill(Smoke(30) with { FaultInterval = (TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5)) }, new QueueWorkload()),
     ];
 
     /// <summary>The queue workload, a worker or a silo killed at random each round; judged by the queue checker.</summary>

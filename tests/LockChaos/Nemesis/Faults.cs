@@ -102,7 +102,8 @@ public static class Faults
 
     /// <summary>
     /// The queue workload's fault: a queue worker killed with SIGKILL at random (a new incarnation takes its place) in
-    /// even rounds, a silo chosen at random killed and restarted in odd ones.
+    /// even rounds, a silo killed and restarted in odd ones: the one hosting the queue's directory every other time
+    /// (so the directory fails over while claims and enqueues go on), one chosen at random otherwise.
     /// </summary>
     public static async Task KillQueueWorkerOrSiloAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
@@ -115,10 +116,13 @@ public static class Faults
             return;
         }
 
-        var slot = cluster.Silos[Random.Next(cluster.Silos.Count)];
+        var directoryHost = round % 4 == 1 ? await cluster.HostOfQueueAsync() : null;
+        var slot = directoryHost ?? cluster.Silos[Random.Next(cluster.Silos.Count)];
+        at = HistoryFile.Now();
         slot.Process!.Kill();
-        cluster.RecordFault($"kill -9 silo {slot.Index}", at, at);
-        Log($"kill -9 silo {slot.Index}");
+        var what = directoryHost is null ? $"kill -9 silo {slot.Index}" : $"kill -9 silo {slot.Index} hosting the queue's directory";
+        cluster.RecordFault(what, at, at);
+        Log(what);
         await Task.Delay(TimeSpan.FromSeconds(3));
         await cluster.RestartSiloAsync(slot);
     }
