@@ -69,7 +69,7 @@ internal sealed class OrleansQueue : IBenchQueue
         await using var connection = new NpgsqlConnection(_postgres);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT coalesce(sum(version::bigint * coalesce(octet_length(payloadbinary), 0)), 0) FROM orleansstorage " +
+            "SELECT coalesce(sum(version::bigint * coalesce(octet_length(payloadbinary), 0)), 0)::bigint FROM orleansstorage " +
             "WHERE serviceid = $1 AND graintypestring LIKE 'workqueue%' AND grainidextensionstring LIKE $2",
             connection);
         command.Parameters.AddWithValue(_cluster.ServiceId);
