@@ -57,7 +57,37 @@ internal static class Targets
                 Detail(r, "d", "grants_per_s", "pg-advisory", "/s", subject)));
         }
 
+        targets.AddRange(QueueTargets(r));
         return targets;
+    }
+
+    /// <summary>The work queue's targets (issue 14), judged on <c>orleans-3</c>; only when the queue scenarios ran.</summary>
+    private static IEnumerable<TargetResult> QueueTargets(BenchResults r)
+    {
+        const string queuePeer = "orleans-3";
+        var headline = Scenarios.QueueThroughput.Id(10_000);
+        // The queue lengths measured, shortest and longest (1,000 and 100,000 in a full run).
+        var lengths = r.Scenarios.Where(scenario => scenario.Key.StartsWith("q-", StringComparison.Ordinal))
+            .Select(scenario => scenario.Value.Values.Select(metrics => metrics.GetValueOrDefault("pending")).FirstOrDefault())
+            .Where(pending => pending > 0)
+            .Order()
+            .ToList();
+        if (lengths.Count == 0)
+        {
+            yield break;
+        }
+
+        var (small, large) = (Scenarios.QueueThroughput.Id((int)lengths[0]), Scenarios.QueueThroughput.Id((int)lengths[^1]));
+
+        yield return AtLeast("(q) claims/s at 10,000 pending: orleans-3 / pg-skip-leased",
+            r.Get(headline, queuePeer, "claims_per_s") is { } ours && r.Get(headline, "pg-skip-leased", "claims_per_s") is { } theirs && theirs != 0 ? ours / theirs : null, 1.0,
+            $"orleans-3 {Format(r.Get(headline, queuePeer, "claims_per_s"))} /s vs pg-skip-leased {Format(r.Get(headline, "pg-skip-leased", "claims_per_s"))} /s (pg-skip-held {Format(r.Get(headline, "pg-skip-held", "claims_per_s"))} /s)");
+        yield return AtMost("(q) duplicate completions, every peer and queue length",
+            r.Scenarios.Where(scenario => scenario.Key.StartsWith("q-", StringComparison.Ordinal)).Sum(scenario => scenario.Value.Values.Sum(metrics => metrics.GetValueOrDefault("duplicate_completions"))), 0,
+            "a task completed twice fails the run");
+        yield return AtMost("(q) grain-storage bytes per claim, longest / shortest queue (orleans-3)",
+            r.Get(large, queuePeer, "storage_bytes_per_claim") is { } atLarge && r.Get(small, queuePeer, "storage_bytes_per_claim") is { } atSmall && atSmall != 0 ? atLarge / atSmall : null, 1.1,
+            $"{Format(r.Get(large, queuePeer, "storage_bytes_per_claim"))} B at {Format(lengths[^1])} pending vs {Format(r.Get(small, queuePeer, "storage_bytes_per_claim"))} B at {Format(lengths[0])} (from each storage row's version × its size)");
     }
 
     private static double? Ratio(BenchResults r, string scenario, string metric, string peer, string subject = Subject) =>

@@ -13,15 +13,12 @@ namespace LockService.Leases;
 /// fails, every change in it fails closed with the same <see cref="LockStorageException"/>. Only one write is ever in
 /// flight, as <see cref="DurableRecord{TState}"/> requires. Runs on the grain's scheduler, so it needs no locks.
 /// </remarks>
-internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Func<TState, TState> copy, Func<DateTimeOffset> now)
+/// <param name="record">The record the changes are written to.</param>
+/// <param name="copy">Copies a state, so changes are applied to a copy of the accepted one.</param>
+/// <param name="timeSource">The time each batch of changes is judged at: the grain's lease clock, read once per batch.</param>
+internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Func<TState, TState> copy, Func<DateTimeOffset> timeSource)
     where TState : class, new()
 {
-    /// <summary>A writer whose changes are judged at <paramref name="clock"/>'s time.</summary>
-    public CoalescingWriter(DurableRecord<TState> record, Func<TState, TState> copy, TimeProvider clock)
-        : this(record, copy, clock.GetUtcNow)
-    {
-    }
-
     private List<IPendingChange> _queued = [];
     private bool _writing;
 
@@ -54,7 +51,7 @@ internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Fun
                 var batch = _queued;
                 _queued = [];
                 var next = copy(record.State);
-                var at = now();
+                var at = timeSource();
                 var applied = new List<IPendingChange>(batch.Count);
                 var changed = false;
                 foreach (var pending in batch)

@@ -162,12 +162,8 @@ public sealed partial class SemaphoreGrain
         ValidateName();
         LeaseIds.Validate(leaseId);
         var hash = LeaseIdHash.Of(leaseId);
-        if (_waiters.TryGet(hash, out var waiter))
-        {
-            // A queued waiter is never being granted (a grant takes it out of the queue first), so it just leaves.
-            _waiters.Remove(waiter);
-            waiter.Outcome.TrySetResult(null);
-        }
+        // A queued waiter is never being granted (a grant takes it out of the queue first), so it just leaves.
+        _waiters.TryWithdraw(hash);
 
         // Decided inside the change: a grant to this lease that is being written right now is in the state it sees.
         var (ended, at) = await ChangeAsync<SemaphoreLease?>((next, _, _) =>

@@ -1,3 +1,5 @@
+using LockService.Chaos.Workload;
+
 namespace LockService.Chaos.Nemesis;
 
 /// <summary>
@@ -7,7 +9,8 @@ namespace LockService.Chaos.Nemesis;
 /// beyond the handle's safety margin, which is all the loss signal can absorb once renewals fail);
 /// <see cref="ClockSkewAllowance"/> the skew C3 is judged with where it is judged under skew (see <c>CheckInput</c>);
 /// <see cref="SiloNetworks"/> puts each silo in a network namespace of its own (<see cref="SiloNetwork"/>) so the
-/// nemesis can partition it.
+/// nemesis can partition it. A test with a <see cref="Queue"/> workload runs queue workers instead of lock clients and is
+/// judged by <see cref="Workload.QueueWorkerLogs"/> (see <see cref="QueueChaosRun"/>).
 /// </summary>
 public sealed record ChaosTest(
     string Name,
@@ -17,4 +20,5 @@ public sealed record ChaosTest(
     bool MeasureC3 = false,
     bool MeasureC7 = false,
     bool SiloNetworks = false,
-    TimeSpan ClockSkewAllowance = default);
+    TimeSpan ClockSkewAllowance = default,
+    QueueWorkload? Queue = null);

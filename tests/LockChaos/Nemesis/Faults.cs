@@ -100,6 +100,33 @@ public static class Faults
         Log($"migrating {string.Join(", ", moves)}; {HotLock} is now on silo {after?.Index}");
     }
 
+    /// <summary>
+    /// The queue workload's fault: a queue worker killed with SIGKILL at random (a new incarnation takes its place) in
+    /// even rounds, a silo killed and restarted in odd ones: the one hosting the queue's directory every other time
+    /// (so the directory fails over while claims and enqueues go on), one chosen at random otherwise.
+    /// </summary>
+    public static async Task KillQueueWorkerOrSiloAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        var at = HistoryFile.Now();
+        if (round % 2 == 0)
+        {
+            var worker = await cluster.KillQueueWorkerAsync(Random.Next(cluster.QueueWorkerCount));
+            cluster.RecordFault($"kill -9 queue worker {worker}", at, HistoryFile.Now());
+            Log($"kill -9 queue worker {worker}");
+            return;
+        }
+
+        var directoryHost = round % 4 == 1 ? await cluster.HostOfQueueAsync() : null;
+        var slot = directoryHost ?? cluster.Silos[Random.Next(cluster.Silos.Count)];
+        at = HistoryFile.Now();
+        slot.Process!.Kill();
+        var what = directoryHost is null ? $"kill -9 silo {slot.Index}" : $"kill -9 silo {slot.Index} hosting the queue's directory";
+        cluster.RecordFault(what, at, at);
+        Log(what);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await cluster.RestartSiloAsync(slot);
+    }
+
     public static Task KillClientAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
         var clients = cluster.LiveClients;
