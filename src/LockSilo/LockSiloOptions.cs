@@ -1,4 +1,5 @@
 using System.Net;
+using LockService.Http;
 using LockService.Silo.Chaos;
 using Microsoft.Extensions.Options;
 
@@ -57,6 +58,12 @@ public sealed class LockSiloOptions
     /// <summary>How lock state is written to PostgreSQL (section <c>Storage</c>): shared commits on by default.</summary>
     public LockStorageOptions Storage { get; set; } = new();
 
+    /// <summary>
+    /// The HTTP API (section <c>Http</c>; <c>--http-port</c>, <c>--http-address</c>, <c>--insecure-http</c>). Off unless
+    /// a port is given: then the silo is hosted in a WebApplication that also serves the API.
+    /// </summary>
+    public HttpApiOptions Http { get; set; } = new();
+
     /// <summary>Whether a PostgreSQL connection string is set, so grants survive a restart.</summary>
     public bool IsDurable => !string.IsNullOrWhiteSpace(Postgres);
 }
@@ -106,6 +113,17 @@ public sealed class LockSiloOptionsValidator : IValidateOptions<LockSiloOptions>
         if (options.Storage.BatchWrites)
         {
             failures.AddRange(options.Storage.Batching().Problems().Select(problem => $"Storage:{problem}"));
+        }
+
+        var http = new HttpApiOptionsValidator().Validate(name, options.Http);
+        if (http.Failed)
+        {
+            failures.AddRange(http.Failures.Select(problem => $"Http:{problem}"));
+        }
+
+        if (options.Http.Enabled && (options.Http.Port == options.SiloPort || options.Http.Port == options.GatewayPort))
+        {
+            failures.Add($"Http:Port must differ from SiloPort and GatewayPort (was {options.Http.Port}).");
         }
 
         if (!options.EnableFaultInjection)

@@ -1,26 +1,18 @@
-using LockService.Grains;
+using LockService.Http;
 using LockService.Silo;
 using LockService.Silo.Chaos;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Orleans.Runtime;
 
 // No host defaults: they would also read every unprefixed environment variable, so a stray POSTGRES or CLOCKOFFSET
 // in the shell would reconfigure the silo. SiloConfigurationSources lists what is read instead.
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-{
-    DisableDefaults = true,
-    ContentRootPath = Directory.GetCurrentDirectory(),
-});
-builder.Configuration.AddLockSiloSources(builder.Environment.ContentRootPath, args);
-builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-builder.Logging.AddConsole();
+var contentRoot = Directory.GetCurrentDirectory();
+var configuration = new ConfigurationManager();
+configuration.AddLockSiloSources(contentRoot, args);
 
 var options = new LockSiloOptions();
-builder.Configuration.Bind(options);
+configuration.Bind(options);
 var validation = new LockSiloOptionsValidator().Validate(null, options);
 if (validation.Failed)
 {
@@ -35,27 +27,36 @@ if (options.EnableFaultInjection)
     Console.Error.WriteLine($"{banner}\n{FaultInjectionHooks.Announcement(options)}\n{banner}");
 }
 
-if (PortOwnership.FindListenedOn(options.SiloPort, options.GatewayPort) is { Count: > 0 } taken)
+int[] ports = options.Http.Enabled ? [options.SiloPort, options.GatewayPort, options.Http.Port] : [options.SiloPort, options.GatewayPort];
+if (PortOwnership.FindListenedOn(ports) is { Count: > 0 } taken)
 {
-    Console.Error.WriteLine($"lock silo: port {string.Join(" and ", taken)} is already in use by another process; a silo needs its silo and gateway ports to itself (choose others with --silo-port / --gateway-port).");
+    Console.Error.WriteLine($"lock silo: port {string.Join(" and ", taken)} is already in use by another process; a silo needs its silo, gateway and HTTP ports to itself (choose others with --silo-port / --gateway-port / --http-port).");
     return 3;
 }
 
-builder.Services.AddSingleton(Options.Create(options));
-// The lock grains' settings (LockGrainOptions) from the "LockGrains" section, e.g. LOCKSILO_LockGrains__MaxWaiters.
-builder.Services.AddOptions<LockGrainOptions>().Bind(builder.Configuration.GetSection("LockGrains"));
-// The work queues' settings (WorkQueueOptions) from the "WorkQueues" section, e.g. LOCKSILO_WorkQueues__SegmentCapacity.
-builder.Services.AddOptions<LockService.Queues.WorkQueueOptions>().Bind(builder.Configuration.GetSection("WorkQueues"));
-builder.UseOrleans(silo => silo.UseLockService(options));
-// After a burst of locks goes idle and Orleans collects their grains, give the memory back (IdleMemoryReturn.cs).
-builder.Services.AddSingleton<IdleMemoryReturn>();
-builder.Services.AddSingleton<IActivationWorkingSetObserver>(services => services.GetRequiredService<IdleMemoryReturn>());
-builder.Services.AddHostedService(services => services.GetRequiredService<IdleMemoryReturn>());
-// Hosted services start in order: registered after the silo, the banner is printed once the silo serves calls.
-builder.Services.AddHostedService<StartupBanner>();
-// SIGTERM and Ctrl-C stop the host, and the silo leaves the cluster gracefully: its activations move on.
-builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+if (!options.Http.Enabled)
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+    {
+        DisableDefaults = true,
+        ContentRootPath = contentRoot,
+        Configuration = configuration,
+    });
+    builder.AddLockSilo(options);
+    using var host = builder.Build();
+    await host.RunAsync();
+}
+else
+{
+    // The same silo in a WebApplication that also serves the HTTP API; its endpoints call the grains through this
+    // silo's own grain factory. The empty builder adds no configuration source of its own, for the reason above.
+    var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = contentRoot });
+    builder.Configuration.AddConfiguration(configuration);
+    builder.AddLockSilo(options);
+    builder.AddLockServiceHttp(options.Http, options.Postgres);
+    await using var app = builder.Build();
+    app.MapLockServiceHttp();
+    await app.RunAsync();
+}
 
-using var host = builder.Build();
-await host.RunAsync();
 return 0;

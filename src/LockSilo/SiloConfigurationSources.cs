@@ -1,3 +1,4 @@
+using LockService.Http;
 using Microsoft.Extensions.Configuration;
 
 namespace LockService.Silo;
@@ -15,6 +16,12 @@ public static class SiloConfigurationSources
     /// <summary>The command-line flag that allows fault-injection hooks (see <see cref="LockSiloOptions.EnableFaultInjection"/>).</summary>
     public const string EnableFaultInjectionFlag = "--enable-fault-injection";
 
+    /// <summary>The command-line flag that allows serving HTTP without keys off loopback (see <c>HttpApiOptions.InsecureHttp</c>).</summary>
+    public const string InsecureHttpFlag = "--insecure-http";
+
+    // Options given without a value ("--enable-fault-injection" alone) mean true.
+    private static readonly string[] Flags = [EnableFaultInjectionFlag, InsecureHttpFlag];
+
     private static readonly Dictionary<string, string> SwitchMappings = new()
     {
         ["--postgres"] = nameof(LockSiloOptions.Postgres),
@@ -27,6 +34,11 @@ public static class SiloConfigurationSources
         [EnableFaultInjectionFlag] = nameof(LockSiloOptions.EnableFaultInjection),
         ["--clock-offset"] = nameof(LockSiloOptions.ClockOffset),
         ["--chaos-crash-after-write-of"] = nameof(LockSiloOptions.ChaosCrashAfterWriteOf),
+        ["--http-port"] = $"{HttpApiOptions.SectionName}:{nameof(HttpApiOptions.Port)}",
+        ["--http-address"] = $"{HttpApiOptions.SectionName}:{nameof(HttpApiOptions.Address)}",
+        [InsecureHttpFlag] = $"{HttpApiOptions.SectionName}:{nameof(HttpApiOptions.InsecureHttp)}",
+        ["--https-cert"] = $"{HttpApiOptions.SectionName}:{nameof(HttpApiOptions.CertificatePemPath)}",
+        ["--https-key"] = $"{HttpApiOptions.SectionName}:{nameof(HttpApiOptions.KeyPemPath)}",
     };
 
     /// <summary>Adds the silo's configuration sources, in precedence order, to <paramref name="configuration"/>.</summary>
@@ -46,7 +58,7 @@ public static class SiloConfigurationSources
         for (var i = 0; i < args.Length; i++)
         {
             var next = i + 1 < args.Length ? args[i + 1] : null;
-            expanded.Add(args[i] == EnableFaultInjectionFlag && !bool.TryParse(next, out _) ? $"{EnableFaultInjectionFlag}=true" : args[i]);
+            expanded.Add(Flags.Contains(args[i]) && !bool.TryParse(next, out _) ? $"{args[i]}=true" : args[i]);
         }
 
         return [.. expanded];

@@ -1,13 +1,18 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace LockService.Cli;
+namespace LockService;
 
-/// <summary>Durations as people write them in crontabs: <c>30s</c>, <c>5m</c>, <c>1h30m</c>, <c>250ms</c>, <c>2d</c>, or plain seconds.</summary>
-internal static partial class Durations
+/// <summary>
+/// Durations as people write them in crontabs: <c>30s</c>, <c>5m</c>, <c>1h30m</c>, <c>250ms</c>, <c>2d</c>, or plain
+/// seconds. One parser for every surface that takes a duration as text: lockctl's options and the HTTP API's bodies.
+/// </summary>
+public static partial class Durations
 {
+    /// <summary>The word lockctl accepts for "no time limit".</summary>
     public const string Forever = "forever";
 
+    /// <summary>Parses <paramref name="text"/>; false when it is not a non-negative duration in the forms above.</summary>
     public static bool TryParse(string text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
@@ -47,6 +52,7 @@ internal static partial class Durations
         return true;
     }
 
+    /// <summary>A short human form of <paramref name="duration"/>: <c>250ms</c>, <c>30</c>, <c>5:00</c>, <c>1:30:00</c>.</summary>
     public static string Describe(TimeSpan duration) =>
         duration.TotalSeconds < 1 ? $"{duration.TotalMilliseconds:0}ms" : duration.ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture).TrimStart('0', '.', ':') is { Length: > 0 } s ? s : "0s";
 

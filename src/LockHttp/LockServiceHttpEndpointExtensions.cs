@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+
+namespace LockService.Http;
+
+/// <summary>Maps the HTTP API's middleware and routes onto a silo's <see cref="WebApplication"/>.</summary>
+public static class LockServiceHttpEndpointExtensions
+{
+    /// <summary>The base path of every versioned route.</summary>
+    public const string BasePath = "/v1";
+
+    /// <summary>
+    /// Problem details for errors, the <c>X-Served-By</c> header, the 64 KiB body limit, <c>/healthz</c>,
+    /// <c>/readyz</c>, <c>/openapi/v1.json</c>, and the route groups under <c>/v1</c>: locks, semaphores, queues and watch.
+    /// </summary>
+    public static WebApplication MapLockServiceHttp(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseMiddleware<ServedByMiddleware>();
+        app.UseMiddleware<ProblemStatusMiddleware>();
+        // Auth hook: authentication and the scope checks go here, after the problem mapping and before the routes.
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(SiloReadinessCheck.ReadyTag) });
+        app.MapOpenApi();
+
+        var v1 = app.MapGroup(BasePath);
+        v1.MapLockEndpoints();
+        v1.MapSemaphoreEndpoints();
+        v1.MapQueueEndpoints();
+        v1.MapWatchEndpoints();
+        return app;
+    }
+}
