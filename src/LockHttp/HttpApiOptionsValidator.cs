@@ -1,4 +1,5 @@
 using System.Net;
+using LockService.Http.Auth;
 using Microsoft.Extensions.Options;
 
 namespace LockService.Http;
@@ -20,7 +21,9 @@ public sealed class HttpApiOptionsValidator : IValidateOptions<HttpApiOptions>
             failures.Add($"Address must be an IP address to listen on, like 127.0.0.1 or 0.0.0.0 (was '{options.Address}').");
         }
 
-        // Auth (keys, scopes, the non-loopback rule) and TLS settings are checked by their own validators.
+        // Auth (keys, scopes, the non-loopback rule) and TLS settings have rules of their own.
+        failures.AddRange(ApiKeyRules.Problems(options));
+        failures.AddRange(HttpsPem.Problems(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

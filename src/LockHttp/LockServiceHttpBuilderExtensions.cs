@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using LockService.Http.Auth;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -28,10 +29,7 @@ public static class LockServiceHttpBuilderExtensions
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = HttpApiOptions.MaxRequestBodySize;
-            kestrel.Listen(IPAddress.Parse(options.Address), options.Port, listen =>
-            {
-                // TLS hook: with CertificatePemPath/KeyPemPath set, listen.UseHttps(the PEM certificate) here.
-            });
+            kestrel.Listen(IPAddress.Parse(options.Address), options.Port, listen => listen.UseHttpsFromPem(options));
         });
 
         var services = builder.Services;
@@ -48,7 +46,7 @@ public static class LockServiceHttpBuilderExtensions
         services.AddHealthChecks()
             .AddCheck<SiloReadinessCheck>("silo", tags: [SiloReadinessCheck.ReadyTag])
             .AddCheck<StorageReadinessCheck>("storage", tags: [SiloReadinessCheck.ReadyTag]);
-        // Auth hook: API keys and scopes are added here (services.AddLockServiceHttpAuth(options) or similar).
+        services.AddLockServiceHttpAuth(options);
         return builder;
     }
 }
