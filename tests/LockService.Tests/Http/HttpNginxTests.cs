@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net;
+using LockService.Tests.Infrastructure;
+
+namespace LockService.Tests.Http;
+
+/// <summary>
+/// Real nginx in front of three silos, configured by scripts/lib/nginx.sh from deploy/nginx/ as
+/// <c>scripts/cluster.sh start --nginx</c> runs it: round-robin over every silo, long-polls passed through, and
+/// seed 001's demo (examples/grab_tasks.py) run against it.
+/// </summary>
+[Collection(HttpClusterCollection.Name)]
+public sealed class HttpNginxTests(HttpClusterFixture cluster)
+{
+    [Fact]
+    public async Task Requests_through_nginx_are_spread_over_all_three_silos()
+    {
+        using var client = cluster.ThroughNginx(cluster.QueueKey);
+        var servedBy = new HashSet<string>();
+        for (var i = 0; i < 9; i++)
+        {
+            using var response = await client.GetAsync($"/v1/queues/{LockNames.Unique("nginx-spread")}/stats");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            servedBy.Add(response.ServedBy());
+        }
+
+        Assert.Equal(["silo-1", "silo-2", "silo-3"], servedBy.Order());
+    }
+
+    [Fact]
+    public async Task A_long_poll_through_nginx_is_held_open_and_answered_by_the_grant()
+    {
+        var queue = LockNames.Unique("nginx-longpoll");
+        using var client = cluster.ThroughNginx(cluster.QueueKey);
+        var started = Stopwatch.StartNew();
+        var waiting = client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "50s" });
+        await Eventually(async () => (await (await client.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync()).GetProperty("waitingClaimers").GetInt32() == 1);
+        Assert.False(waiting.IsCompleted, "the long-poll was answered before any task existed");
+
+        await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "through nginx" } } })).JsonAsync();
+        var claimed = await (await waiting).JsonAsync();
+        Assert.Equal("through nginx", claimed.GetProperty("payload").GetString());
+    }
+
+    [Fact]
+    public async Task Seed_001s_demo_through_nginx_hands_15_concurrent_grabs_15_different_tasks_from_all_three_silos()
+    {
+        var start = new ProcessStartInfo("python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(RepositoryPaths.Root, "examples", "grab_tasks.py"), "--queue", LockNames.Unique("seed-001"), "--expect-silos", "3", "--url", cluster.Nginx.Url.ToString() })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["LOCKHTTP_KEY"] = cluster.AdminKey;
+        using var demo = Process.Start(start)!;
+        var output = demo.StandardOutput.ReadToEndAsync();
+        var errors = demo.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await demo.WaitForExitAsync(timeout.Token);
+
+        var text = await output;
+        Assert.True(demo.ExitCode == 0, $"grab_tasks.py failed ({demo.ExitCode}):\n{text}\n{await errors}");
+        Assert.Contains("successful: 15", text);
+        Assert.Contains("distinct:   15", text);
+        foreach (var silo in new[] { "silo-1", "silo-2", "silo-3" })
+        {
+            Assert.Contains(silo, text);
+        }
+    }
+
+    private static Task Eventually(Func<Task<bool>> condition) =>
+        LockService.Testing.Eventually.ReturnsAsync(condition, met => met, "the claimer to wait in the queue");
+}
