@@ -35,6 +35,12 @@ public sealed class HttpApiOptions
     /// <summary>PEM private key of <see cref="CertificatePemPath"/>.</summary>
     public string? KeyPemPath { get; set; }
 
+    /// <summary>
+    /// After SIGTERM, how long <c>/readyz</c> answers 503 while other calls are still served, before the port closes and
+    /// the silo leaves the cluster: time for a load balancer's health checks to take the silo out. Default 2 s.
+    /// </summary>
+    public TimeSpan ShutdownDrainDelay { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Whether the silo serves HTTP.</summary>
     public bool Enabled => Port != 0;
 }

@@ -21,6 +21,11 @@ public sealed class HttpApiOptionsValidator : IValidateOptions<HttpApiOptions>
             failures.Add($"Address must be an IP address to listen on, like 127.0.0.1 or 0.0.0.0 (was '{options.Address}').");
         }
 
+        if (options.ShutdownDrainDelay < TimeSpan.Zero || options.ShutdownDrainDelay > TimeSpan.FromSeconds(20))
+        {
+            failures.Add($"ShutdownDrainDelay must be between 0 and 20 seconds, within the silo's 30 s shutdown time-out (was {options.ShutdownDrainDelay}).");
+        }
+
         // Auth (keys, scopes, the non-loopback rule) and TLS settings have rules of their own.
         failures.AddRange(ApiKeyRules.Problems(options));
         failures.AddRange(HttpsPem.Problems(options));

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using LockService.Http.Auth;
-using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -35,13 +35,21 @@ public static class LockServiceHttpBuilderExtensions
         var services = builder.Services;
         services.AddSingleton(Options.Create(options));
         services.AddRouting();
-        services.Configure<JsonOptions>(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         // Binding failures (bad JSON, a missing body) throw, so ProblemExceptionHandler answers them as problem details.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddOpenApi();
+        services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            // The document describes the API, not the silo that served it: no server URL, so every silo (and the
+            // committed docs/openapi.json) has the same document.
+            document.Servers?.Clear();
+            document.Info.Title = "Lock service HTTP API";
+            document.Info.Description = "Locks, semaphores and work queues over HTTP/JSON. Errors are RFC 9457 problem details.";
+            return Task.CompletedTask;
+        }));
         services.AddSingleton<HttpShutdown>();
+        services.AddHostedService<HttpDrain>();
         services.AddSingleton(new StorageProbe(storageConnectionString));
         services.AddHealthChecks()
             .AddCheck<SiloReadinessCheck>("silo", tags: [SiloReadinessCheck.ReadyTag])

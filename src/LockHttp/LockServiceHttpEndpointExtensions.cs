@@ -17,9 +17,11 @@ public static class LockServiceHttpEndpointExtensions
     /// </summary>
     public static WebApplication MapLockServiceHttp(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        // Outermost, so even an error answer is signed.
         app.UseMiddleware<ServedByMiddleware>();
+        app.UseExceptionHandler();
         app.UseMiddleware<ProblemStatusMiddleware>();
+        app.UseMiddleware<JsonBodyMiddleware>();
         app.UseLockServiceHttpAuth();
 
         // Anonymous: probes and tooling carry no key. Every other endpoint needs one (the fallback policy).

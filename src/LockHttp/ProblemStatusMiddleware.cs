@@ -4,7 +4,7 @@ namespace LockService.Http;
 
 /// <summary>
 /// Problem details where the framework would answer with an empty body: a declared body over 64 KiB (413 before
-/// anything is read), and an unknown route (404) or method (405).
+/// anything is read), an unknown route (404) or method (405), and a body the route handler could not read (400, 413).
 /// </summary>
 internal sealed class ProblemStatusMiddleware(RequestDelegate next)
 {
@@ -23,13 +23,18 @@ internal sealed class ProblemStatusMiddleware(RequestDelegate next)
             return;
         }
 
-        if (context.Response.StatusCode == StatusCodes.Status404NotFound)
+        var problem = context.Response.StatusCode switch
         {
-            await Problems.NotFound($"No route {context.Request.Method} {context.Request.Path}.").ExecuteAsync(context);
-        }
-        else if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+            StatusCodes.Status404NotFound => Problems.NotFound($"No route {context.Request.Method} {context.Request.Path}."),
+            StatusCodes.Status405MethodNotAllowed => Problems.MethodNotAllowed($"{context.Request.Method} is not allowed on {context.Request.Path}."),
+            // Kestrel's body limit hit while the route handler read a body sent without a Content-Length.
+            StatusCodes.Status413PayloadTooLarge => Problems.TooLarge(),
+            StatusCodes.Status400BadRequest => (IResult)Problems.Validation("body", "the request body could not be read."),
+            _ => null,
+        };
+        if (problem is not null)
         {
-            await Problems.MethodNotAllowed($"{context.Request.Method} is not allowed on {context.Request.Path}.").ExecuteAsync(context);
+            await problem.ExecuteAsync(context);
         }
     }
 }

@@ -94,7 +94,9 @@ public static class Problems
         TaskLeaseLostException lost => LeaseLost(lost.Message),
         ArgumentException argument => Validation(FieldOf(argument), RuleOf(argument)),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => TooLarge(),
-        BadHttpRequestException bad => Validation("body", BodyRule(bad)),
+        BadHttpRequestException bad => Validation(BodyField(bad), BodyRule(bad)),
+        // A JSON body that reached the handler and did not bind (outside the route handler's own reading).
+        JsonException json => Validation("body", $"the body must be JSON: {FirstLine(json.Message)}"),
         // The grain's silo is stopping or gone, or the call timed out: the outcome is unknown, the client retries.
         SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => Unavailable("The lock service could not complete the call; retry with the same leaseId."),
         _ => null,
@@ -133,21 +135,29 @@ public static class Problems
         return "request";
     }
 
-    // The rule without the runtime's " (Parameter 'x')" and "Actual value was" tails.
+    // The rule without the runtime's " (Parameter 'x')" and "Actual value was" tails, which a message that crossed
+    // the wire carries in its text even when the parameter name itself was not kept.
     private static string RuleOf(ArgumentException exception)
     {
-        var message = exception.Message.Split('\n', 2)[0].TrimEnd('\r');
-        var tail = exception.ParamName is { Length: > 0 } ? $" (Parameter '{exception.ParamName}')" : null;
-        return tail is not null && message.EndsWith(tail, StringComparison.Ordinal) ? message[..^tail.Length] : message;
+        var message = FirstLine(exception.Message);
+        var tail = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return tail > 0 && message.EndsWith("')", StringComparison.Ordinal) ? message[..tail] : message;
     }
 
     private static string BodyRule(BadHttpRequestException exception) => exception.InnerException switch
     {
-        JsonException { Path: { Length: > 1 } path } json => $"the JSON at {path} is invalid: {FirstLine(json.Message)}",
-        JsonException json => $"the body must be a JSON object: {FirstLine(json.Message)}",
-        _ when exception.Message.Contains("was not provided", StringComparison.Ordinal) => "a JSON body is required",
+        JsonException json => $"the body must be a JSON object with the documented fields: {FirstLine(json.Message)}",
+        _ when exception.Message.Contains("was not provided", StringComparison.Ordinal) => "A JSON body is required.",
         _ => FirstLine(exception.Message),
     };
+
+    // A JSON value of the wrong type names its field (STJ's message ends in "Path: $.ttl | LineNumber: ...").
+    private static string BodyField(BadHttpRequestException exception) =>
+        exception.InnerException is JsonException { Path: { Length: > 2 } path } json
+        && json.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
+        && path.StartsWith("$.", StringComparison.Ordinal)
+            ? path[2..]
+            : "body";
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].TrimEnd('\r');
 
@@ -156,6 +166,8 @@ public static class Problems
 }
 
 /// <summary>A problem response with a <c>Retry-After</c> header (seconds), for 429 and 503.</summary>
+/// <param name="problem">The problem sent.</param>
+/// <param name="retryAfter">The wait the client is asked to keep before retrying.</param>
 public sealed class RetryAfterResult(ProblemHttpResult problem, TimeSpan retryAfter) : IResult, IStatusCodeHttpResult
 {
     /// <summary>The problem sent.</summary>

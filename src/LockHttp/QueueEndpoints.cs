@@ -2,8 +2,8 @@ using LockService.Http.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 
 namespace LockService.Http;
 
@@ -13,100 +13,105 @@ namespace LockService.Http;
 /// (made here when the client sends none), a long-poll of at most 55 s waits in the queue's fair line, and a claimer
 /// that disconnects is withdrawn at once, with any task that was handed to it meanwhile.
 /// </summary>
-public static partial class QueueEndpoints
+public static class QueueEndpoints
 {
     /// <summary>Maps the work-queue routes onto the <c>/v1</c> group.</summary>
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder v1)
     {
-        var queue = v1.MapGroup("/queues/{queue}").WithTags("Work queues");
-        queue.MapPost("/tasks", EnqueueAsync).WithSummary("Enqueues tasks; a task key already known returns its existing id.");
-        queue.MapPost("/claim", ClaimAsync).WithSummary("Claims the oldest pending task, long-polling up to 'wait' (204 when none came).");
-        queue.MapPost("/tasks/{taskId}/complete", CompleteAsync).WithSummary("Marks the claimed task done (409 lease-lost when the claim is not current).");
-        queue.MapPost("/tasks/{taskId}/abandon", AbandonAsync).WithSummary("Gives the claimed task back to the queue (or to dead after its last attempt).");
-        queue.MapPost("/tasks/{taskId}/extend", ExtendAsync).WithSummary("Extends the valid claim to leaseTtl from now.");
-        queue.MapGet("/stats", StatsAsync).WithSummary("Counts of the queue's tasks by status.");
-        queue.MapGet("/tasks", ListAsync).WithSummary("One page of the queue's tasks (status=pending|claimed|done|dead, after, limit).");
-        queue.MapPost("/tasks/{taskId}/retry", RetryAsync).RequireAuthorization(ApiScopes.Admin).WithSummary("Operator: brings a dead task back to pending.");
-        queue.MapPost("/purge", PurgeAsync).RequireAuthorization(ApiScopes.Admin).WithSummary("Operator: removes every task of the queue.");
+        var queue = v1.MapGroup("/queues/{queue}").WithTags("Work queues")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        queue.MapPost("/tasks", EnqueueAsync).WithName("EnqueueTasks")
+            .WithSummary("Enqueue tasks; a task key the queue knows already returns its existing id.");
+        queue.MapPost("/claim", ClaimAsync).WithName("ClaimTask")
+            .WithSummary("Claim the oldest pending task: one try, or a long-poll of up to 55 s in the queue's fair line (204 when none came).")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        queue.MapPost("/tasks/{taskId}/complete", CompleteAsync).WithName("CompleteTask")
+            .WithSummary("Mark the claimed task done (409 lease-lost when the claim is not current).")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        queue.MapPost("/tasks/{taskId}/abandon", AbandonAsync).WithName("AbandonTask")
+            .WithSummary("Give the claimed task back to the queue (dead after its last attempt).");
+        queue.MapPost("/tasks/{taskId}/extend", ExtendAsync).WithName("ExtendTaskClaim")
+            .WithSummary("Extend the valid claim to leaseTtl from now (409 lease-lost when the claim is not current).")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        queue.MapGet("/stats", StatsAsync).WithName("GetQueueStats")
+            .WithSummary("The queue's tasks counted by status, and completions per worker.");
+        queue.MapGet("/tasks", ListAsync).WithName("ListTasks")
+            .WithSummary("One page of the queue's tasks: status=pending|claimed|done|dead, after=<taskId>, limit<=100.");
+        queue.MapPost("/tasks/{taskId}/retry", RetryAsync).WithName("RetryTask").RequireAuthorization(ApiScopes.Admin)
+            .WithSummary("Operator: bring a dead task back to pending.");
+        queue.MapPost("/purge", PurgeAsync).WithName("PurgeQueue").RequireAuthorization(ApiScopes.Admin)
+            .WithSummary("Operator: remove every task of the queue.");
         return v1;
     }
 
-    private static async Task<Ok<EnqueueResponse>> EnqueueAsync(string queue, EnqueueRequest request, IGrainFactory grains)
+    private static async Task<Ok<EnqueueResponse>> EnqueueAsync(string queue, [FromBody] EnqueueRequest? body, IGrainFactory grains)
     {
         QueueArguments.ValidateQueueName(queue);
         // Null entries and payloads are left for the batch rule, which names the task's position.
-        var tasks = request.Tasks?.Select(task => task is null ? null! : new NewTask(task.Payload!, task.Key)).ToList();
+        var tasks = HttpArguments.Body(body).Tasks?.Select(task => task is null ? null! : new NewTask(task.Payload!, task.Key)).ToList();
         QueueArguments.ValidateBatch(tasks);
         var ids = await grains.GetGrain<IWorkQueueGrain>(queue).Enqueue(tasks!);
         return TypedResults.Ok(new EnqueueResponse(ids));
     }
 
     private static async Task<Results<Ok<ClaimResponse>, NoContent, EmptyHttpResult, RetryAfterResult>> ClaimAsync(
-        string queue, ClaimRequest request, IGrainFactory grains, HttpShutdown shutdown, HttpContext http, ILoggerFactory loggers)
+        string queue, [FromBody] ClaimRequest? body, IGrainFactory grains, HttpShutdown shutdown, HttpContext http)
     {
         QueueArguments.ValidateQueueName(queue);
-        var worker = RequestFields.Required(request.Worker, "worker");
-        var leaseTtl = RequestFields.Duration(request.LeaseTtl, "leaseTtl");
-        var wait = RequestFields.Wait(request.Wait);
-        var leaseId = request.LeaseId ?? LeaseIds.New();
-        LeaseIds.Validate(leaseId);
+        var request = HttpArguments.Body(body);
+        QueueArguments.ValidateWorker(request.Worker);
+        var leaseTtl = HttpArguments.RequiredDuration(request.LeaseTtl, "leaseTtl");
+        var wait = HttpArguments.Wait(request.Wait);
+        var leaseId = HttpArguments.LeaseIdOrNew(request.LeaseId);
         if (shutdown.IsStopping)
         {
-            return Problems.Unavailable("The silo is shutting down; claim again (another silo serves the queue).");
+            return LongPoll.ShuttingDown();
         }
 
+        // The client leaving or the silo stopping ends the wait and withdraws the claim: out of the wait line, and a
+        // task handed to it meanwhile goes back to pending at once instead of staying claimed by nobody.
         var grain = grains.GetGrain<IWorkQueueGrain>(queue);
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, shutdown.Stopping);
-        ClaimedTask? claimed;
-        try
+        var answer = await LongPoll.RunAsync(
+            http,
+            shutdown,
+            async token => new ClaimAnswer(await WithLeaseTtlField(grain.Claim(request.Worker!, leaseId, leaseTtl, wait, token))),
+            () => grain.Withdraw(leaseId),
+            claim => claim.Task is not null);
+        if (answer is null)
         {
-            claimed = await WithLeaseTtlField(grain.Claim(worker, leaseId, leaseTtl, wait, ended.Token));
-        }
-        catch (OperationCanceledException) when (ended.IsCancellationRequested)
-        {
-            // The client left or the silo is stopping: out of the wait line, and a task handed over meanwhile goes
-            // back to pending at once instead of staying claimed by nobody until its lease ends.
-            await WithdrawAsync(grain, leaseId, loggers);
-            return http.RequestAborted.IsCancellationRequested
-                ? TypedResults.Empty
-                : Problems.Unavailable("The silo is shutting down; claim again with the same leaseId (another silo serves the queue).");
+            return http.RequestAborted.IsCancellationRequested ? TypedResults.Empty : LongPoll.ShuttingDown();
         }
 
-        if (claimed is null)
+        if (answer.Task is not { } claimed)
         {
             return TypedResults.NoContent();
-        }
-
-        if (http.RequestAborted.IsCancellationRequested)
-        {
-            // The claim landed as the client left: nobody would receive it.
-            await WithdrawAsync(grain, leaseId, loggers);
-            return TypedResults.Empty;
         }
 
         return TypedResults.Ok(new ClaimResponse(
             claimed.TaskId, claimed.Payload, claimed.ClaimToken, leaseId, claimed.ExpiresAt.UtcDateTime, claimed.Attempt, claimed.Key));
     }
 
-    private static async Task<Ok<CompleteResponse>> CompleteAsync(string queue, string taskId, CompleteRequest request, IGrainFactory grains)
+    private static async Task<Ok<CompleteResponse>> CompleteAsync(string queue, string taskId, [FromBody] CompleteRequest? body, IGrainFactory grains)
     {
-        var leaseId = RequestFields.Required(request.LeaseId, "leaseId");
+        var leaseId = HttpArguments.LeaseId(HttpArguments.Body(body).LeaseId);
         await WorkQueueTaskIds.SegmentOf(grains, queue, taskId).Complete(taskId, leaseId);
         return TypedResults.Ok(new CompleteResponse(taskId, Completed: true));
     }
 
-    private static async Task<Ok<AbandonResponse>> AbandonAsync(string queue, string taskId, AbandonRequest request, IGrainFactory grains)
+    private static async Task<Ok<AbandonResponse>> AbandonAsync(string queue, string taskId, [FromBody] AbandonRequest? body, IGrainFactory grains)
     {
-        var leaseId = RequestFields.Required(request.LeaseId, "leaseId");
+        var request = HttpArguments.Body(body);
+        var leaseId = HttpArguments.LeaseId(request.LeaseId);
         QueueArguments.ValidateError(request.Error);
         var abandoned = await WorkQueueTaskIds.SegmentOf(grains, queue, taskId).Abandon(taskId, leaseId, request.Error);
         return TypedResults.Ok(new AbandonResponse(taskId, abandoned));
     }
 
-    private static async Task<Ok<ExtendResponse>> ExtendAsync(string queue, string taskId, ExtendRequest request, IGrainFactory grains)
+    private static async Task<Ok<ExtendResponse>> ExtendAsync(string queue, string taskId, [FromBody] ExtendRequest? body, IGrainFactory grains)
     {
-        var leaseId = RequestFields.Required(request.LeaseId, "leaseId");
-        var leaseTtl = RequestFields.Duration(request.LeaseTtl, "leaseTtl");
+        var request = HttpArguments.Body(body);
+        var leaseId = HttpArguments.LeaseId(request.LeaseId);
+        var leaseTtl = HttpArguments.RequiredDuration(request.LeaseTtl, "leaseTtl");
         var expiresAt = await WithLeaseTtlField(WorkQueueTaskIds.SegmentOf(grains, queue, taskId).Extend(taskId, leaseId, leaseTtl));
         return TypedResults.Ok(new ExtendResponse(taskId, expiresAt.UtcDateTime));
     }
@@ -146,19 +151,6 @@ public static partial class QueueEndpoints
         return TypedResults.Ok(new PurgeResponse(queue, await grains.GetGrain<IWorkQueueGrain>(queue).Purge()));
     }
 
-    private static async Task WithdrawAsync(IWorkQueueGrain grain, string leaseId, ILoggerFactory loggers)
-    {
-        try
-        {
-            await grain.Withdraw(leaseId);
-        }
-        catch (Exception exception)
-        {
-            // Nothing more to do here: a claim that could not be withdrawn returns to the queue when its lease ends.
-            LogWithdrawFailed(loggers.CreateLogger(typeof(QueueEndpoints)), exception, grain.GetPrimaryKeyString());
-        }
-    }
-
     /// <summary>The grain names a bad lease length "ttl"; the queue routes call that field <c>leaseTtl</c>.</summary>
     private static async Task<T> WithLeaseTtlField<T>(Task<T> call)
     {
@@ -172,6 +164,9 @@ public static partial class QueueEndpoints
             throw new ArgumentException($"Invalid leaseTtl:{rule["Invalid ttl:".Length..]}", "leaseTtl");
         }
     }
+
+    /// <summary>What one claim call answered: the task, or none within the wait.</summary>
+    private sealed record ClaimAnswer(ClaimedTask? Task);
 
     private static QueueTaskStatus? ParseStatus(string? status) => status?.ToLowerInvariant() switch
     {
@@ -193,7 +188,4 @@ public static partial class QueueEndpoints
         task.Worker,
         task.ExpiresAt?.UtcDateTime,
         task.LastError);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue '{QueueName}': a claim whose client left could not be withdrawn; its task returns when the lease ends.")]
-    private static partial void LogWithdrawFailed(ILogger logger, Exception exception, string queueName);
 }

@@ -85,7 +85,7 @@ public static partial class WatchEndpoints
     }
 
     private static Task WriteHolderAsync(HttpResponse response, LockDescription state, JsonSerializerOptions options, CancellationToken cancellationToken) =>
-        WriteAsync(response, $"event: holder\ndata: {JsonSerializer.Serialize(LockView.Of(state), options)}\n\n", cancellationToken);
+        WriteAsync(response, $"event: holder\ndata: {JsonSerializer.Serialize(LockEndpoints.ToResponse(state), options)}\n\n", cancellationToken);
 
     private static async Task WriteAsync(HttpResponse response, string text, CancellationToken cancellationToken)
     {

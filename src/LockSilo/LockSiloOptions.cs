@@ -118,7 +118,7 @@ public sealed class LockSiloOptionsValidator : IValidateOptions<LockSiloOptions>
         var http = new HttpApiOptionsValidator().Validate(name, options.Http);
         if (http.Failed)
         {
-            failures.AddRange(http.Failures.Select(problem => $"Http:{problem}"));
+            failures.AddRange((http.Failures ?? []).Select(problem => $"Http:{problem}"));
         }
 
         if (options.Http.Enabled && (options.Http.Port == options.SiloPort || options.Http.Port == options.GatewayPort))

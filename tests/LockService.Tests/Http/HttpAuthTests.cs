@@ -8,10 +8,10 @@ namespace LockService.Tests.Http;
 /// API keys and scopes over real HTTP on real silos: without a key or with an unknown one 401, with a key lacking the
 /// route's scope 403, with the right scope (or admin) the call goes through; only health and OpenAPI are anonymous.
 /// </summary>
-[Collection(HttpClusterCollection.Name)]
-public sealed class HttpAuthTests(HttpClusterFixture cluster)
+[Collection(KeyedHttpClusterCollection.Name)]
+public sealed class HttpAuthTests(KeyedHttpClusterFixture cluster)
 {
-    private HttpClient Silo(string? key) => HttpClusterFixture.Client(cluster.SiloUrls[0], key);
+    private HttpClient Silo(string? key) => cluster.Silo(0, key);
 
     public static TheoryData<string, string> ProtectedRoutes => new()
     {
@@ -81,9 +81,9 @@ public sealed class HttpAuthTests(HttpClusterFixture cluster)
         await (await admin.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync();
 
         // Purge and retry are operator calls: the queue scope is not enough.
-        await (await queueOnly.PostAsync($"/v1/queues/{queue}/purge")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        await (await queueOnly.PostAsync($"/v1/queues/{queue}/tasks/0-0/retry")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
-        var purged = await (await admin.PostAsync($"/v1/queues/{queue}/purge")).JsonAsync();
+        await (await queueOnly.PostAsync($"/v1/queues/{queue}/purge", null)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await queueOnly.PostAsync($"/v1/queues/{queue}/tasks/0-0/retry", null)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        var purged = await (await admin.PostAsync($"/v1/queues/{queue}/purge", null)).JsonAsync();
         Assert.Equal(0, purged.GetProperty("purged").GetInt64());
     }
 
@@ -118,7 +118,8 @@ public sealed class HttpAuthTests(HttpClusterFixture cluster)
 
         await using var insecure = SiloProcess.Start(null, $"auth-{Guid.NewGuid():N}", "auth", extraArguments: ["--http-port", $"{port}", "--http-address", "0.0.0.0", "--insecure-http"]);
         await insecure.WaitUntilReadyAsync();
-        await HttpClusterFixture.WaitUntilServingAsync(new Uri($"http://127.0.0.1:{port}"));
+        using var client = HttpApi.Client(new Uri($"http://127.0.0.1:{port}/"));
+        await HttpApi.WaitUntilReadyAsync(client);
     }
 
     [Fact]
@@ -129,7 +130,7 @@ public sealed class HttpAuthTests(HttpClusterFixture cluster)
         [
             "--http-port", $"{FreePorts.Take(1)[0]}",
             "--Http:ApiKeys:0:Sha256", key, "--Http:ApiKeys:0:Scopes:0", "queue",
-            "--Http:ApiKeys:1:Sha256", HttpClusterFixture.Sha256(key), "--Http:ApiKeys:1:Scopes:0", "superuser",
+            "--Http:ApiKeys:1:Sha256", KeyedHttpClusterFixture.Sha256(key), "--Http:ApiKeys:1:Scopes:0", "superuser",
         ]);
 
         Assert.NotEqual(0, await silo.WaitForExitAsync(TimeSpan.FromMinutes(2)));

@@ -9,8 +9,8 @@ namespace LockService.Tests.Http;
 /// <c>scripts/cluster.sh start --nginx</c> runs it: round-robin over every silo, long-polls passed through, and
 /// seed 001's demo (examples/grab_tasks.py) run against it.
 /// </summary>
-[Collection(HttpClusterCollection.Name)]
-public sealed class HttpNginxTests(HttpClusterFixture cluster)
+[Collection(KeyedHttpClusterCollection.Name)]
+public sealed class HttpNginxTests(KeyedHttpClusterFixture cluster)
 {
     [Fact]
     public async Task Requests_through_nginx_are_spread_over_all_three_silos()
@@ -24,7 +24,7 @@ public sealed class HttpNginxTests(HttpClusterFixture cluster)
             servedBy.Add(response.ServedBy());
         }
 
-        Assert.Equal(["silo-1", "silo-2", "silo-3"], servedBy.Order());
+        Assert.Equal(Enumerable.Range(0, 3).Select(HttpClusterFixture.SiloName), servedBy.Order());
     }
 
     [Fact]
@@ -33,11 +33,11 @@ public sealed class HttpNginxTests(HttpClusterFixture cluster)
         var queue = LockNames.Unique("nginx-longpoll");
         using var client = cluster.ThroughNginx(cluster.QueueKey);
         var started = Stopwatch.StartNew();
-        var waiting = client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "50s" });
+        var waiting = client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "50s" });
         await Eventually(async () => (await (await client.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync()).GetProperty("waitingClaimers").GetInt32() == 1);
         Assert.False(waiting.IsCompleted, "the long-poll was answered before any task existed");
 
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "through nginx" } } })).JsonAsync();
+        await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "through nginx" } } })).JsonAsync();
         var claimed = await (await waiting).JsonAsync();
         Assert.Equal("through nginx", claimed.GetProperty("payload").GetString());
     }
@@ -62,7 +62,7 @@ public sealed class HttpNginxTests(HttpClusterFixture cluster)
         Assert.True(demo.ExitCode == 0, $"grab_tasks.py failed ({demo.ExitCode}):\n{text}\n{await errors}");
         Assert.Contains("successful: 15", text);
         Assert.Contains("distinct:   15", text);
-        foreach (var silo in new[] { "silo-1", "silo-2", "silo-3" })
+        foreach (var silo in Enumerable.Range(0, 3).Select(HttpClusterFixture.SiloName))
         {
             Assert.Contains(silo, text);
         }

@@ -6,8 +6,8 @@ using LockService.Tests.Infrastructure;
 namespace LockService.Tests.Http;
 
 /// <summary>The work-queue routes over real HTTP on three silos (through nginx unless a test says otherwise).</summary>
-[Collection(HttpClusterCollection.Name)]
-public sealed class HttpQueueTests(HttpClusterFixture cluster)
+[Collection(KeyedHttpClusterCollection.Name)]
+public sealed class HttpQueueTests(KeyedHttpClusterFixture cluster)
 {
     [Fact]
     public async Task A_task_is_enqueued_claimed_extended_and_completed()
@@ -15,10 +15,10 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
         var queue = LockNames.Unique("http-queue");
         using var client = cluster.ThroughNginx(cluster.QueueKey);
 
-        var enqueued = await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "mail 1" } } })).JsonAsync();
+        var enqueued = await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "mail 1" } } })).JsonAsync();
         var taskId = enqueued.GetProperty("taskIds")[0].GetString()!;
 
-        var claimed = await (await client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s" })).JsonAsync();
+        var claimed = await (await client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s" })).JsonAsync();
         Assert.Equal(taskId, claimed.GetProperty("taskId").GetString());
         Assert.Equal("mail 1", claimed.GetProperty("payload").GetString());
         Assert.Equal(1, claimed.GetProperty("attempt").GetInt32());
@@ -26,10 +26,10 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
         Assert.EndsWith("Z", claimed.GetProperty("expiresAt").GetString());
         var leaseId = claimed.GetProperty("leaseId").GetString()!;
 
-        var extended = await (await client.PostAsync($"/v1/queues/{queue}/tasks/{taskId}/extend", new { leaseId, leaseTtl = "2m" })).JsonAsync();
+        var extended = await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks/{taskId}/extend", new { leaseId, leaseTtl = "2m" })).JsonAsync();
         Assert.True(extended.GetProperty("expiresAt").GetDateTime() > claimed.GetProperty("expiresAt").GetDateTime());
 
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks/{taskId}/complete", new { leaseId })).JsonAsync();
+        await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks/{taskId}/complete", new { leaseId })).JsonAsync();
         var stats = await (await client.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync();
         Assert.Equal((0, 0, 1), (stats.GetProperty("pending").GetInt64(), stats.GetProperty("claimed").GetInt64(), stats.GetProperty("done").GetInt64()));
         Assert.Equal(1, stats.GetProperty("completedByWorker").GetProperty("w1").GetInt64());
@@ -40,14 +40,14 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
     {
         var queue = LockNames.Unique("http-longpoll");
         using var client = cluster.ThroughNginx(cluster.QueueKey);
-        using (var empty = await client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "0s" }))
+        using (var empty = await client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "0s" }))
         {
             Assert.Equal(HttpStatusCode.NoContent, empty.StatusCode);
         }
 
-        var waiting = client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "50s" });
+        var waiting = client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "50s" });
         await WaitForClaimersAsync(client, queue, 1);
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "late" } } })).JsonAsync();
+        await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "late" } } })).JsonAsync();
 
         var claimed = await (await waiting).JsonAsync();
         Assert.Equal("late", claimed.GetProperty("payload").GetString());
@@ -57,18 +57,18 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
     public async Task A_claimer_that_disconnects_leaves_the_line_and_takes_no_task_with_it()
     {
         var queue = LockNames.Unique("http-disconnect");
-        using var client = HttpClusterFixture.Client(cluster.SiloUrls[1], cluster.QueueKey);
+        using var client = KeyedHttpClusterFixture.Client(cluster.SiloUrls[1], cluster.QueueKey);
         using (var leaving = new CancellationTokenSource())
         {
-            var waiting = client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "gone", leaseTtl = "5m", wait = "50s" }, leaving.Token);
+            var waiting = client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "gone", leaseTtl = "5m", wait = "50s" }, leaving.Token);
             await WaitForClaimersAsync(client, queue, 1);
             leaving.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         }
 
         await WaitForClaimersAsync(client, queue, 0);
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "for the one still here" } } })).JsonAsync();
-        var claimed = await (await client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "here", leaseTtl = "30s" })).JsonAsync();
+        await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "for the one still here" } } })).JsonAsync();
+        var claimed = await (await client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "here", leaseTtl = "30s" })).JsonAsync();
         Assert.Equal("for the one still here", claimed.GetProperty("payload").GetString());
     }
 
@@ -77,11 +77,11 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
     {
         var queue = LockNames.Unique("http-retry");
         using var client = cluster.ThroughNginx(cluster.QueueKey);
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "a" }, new { payload = "b" } } })).JsonAsync();
+        await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "a" }, new { payload = "b" } } })).JsonAsync();
         var leaseId = LeaseIds.New();
 
-        var first = await (await client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", leaseId })).JsonAsync();
-        var again = await (await client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", leaseId })).JsonAsync();
+        var first = await (await client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", leaseId })).JsonAsync();
+        var again = await (await client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", leaseId })).JsonAsync();
 
         Assert.Equal(first.GetProperty("taskId").GetString(), again.GetProperty("taskId").GetString());
         Assert.Equal(leaseId, again.GetProperty("leaseId").GetString());
@@ -94,14 +94,14 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
     {
         var queue = LockNames.Unique("http-lost");
         using var client = cluster.ThroughNginx(cluster.AdminKey);
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "p", key = "k1" } } })).JsonAsync();
-        var claimed = await (await client.PostAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s" })).JsonAsync();
+        await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks", new { tasks = new[] { new { payload = "p", key = "k1" } } })).JsonAsync();
+        var claimed = await (await client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s" })).JsonAsync();
         var taskId = claimed.GetProperty("taskId").GetString()!;
 
-        var lost = await (await client.PostAsync($"/v1/queues/{queue}/tasks/{taskId}/complete", new { leaseId = LeaseIds.New() })).ProblemAsync(HttpStatusCode.Conflict, "lease-lost");
+        var lost = await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks/{taskId}/complete", new { leaseId = LeaseIds.New() })).ProblemAsync(HttpStatusCode.Conflict, "lease-lost");
         Assert.Contains(taskId, lost.GetProperty("detail").GetString());
 
-        var abandoned = await (await client.PostAsync($"/v1/queues/{queue}/tasks/{taskId}/abandon", new { leaseId = claimed.GetProperty("leaseId").GetString(), error = "smtp down" })).JsonAsync();
+        var abandoned = await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks/{taskId}/abandon", new { leaseId = claimed.GetProperty("leaseId").GetString(), error = "smtp down" })).JsonAsync();
         Assert.True(abandoned.GetProperty("abandoned").GetBoolean());
 
         var page = await (await client.GetAsync($"/v1/queues/{queue}/tasks?status=pending&limit=10")).JsonAsync();
@@ -110,8 +110,8 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
         Assert.False(task.TryGetProperty("leaseId", out _));
 
         // Retry is for dead tasks only: the rule comes back as a validation problem.
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks/{taskId}/retry")).ProblemAsync(HttpStatusCode.BadRequest, "validation");
-        var purged = await (await client.PostAsync($"/v1/queues/{queue}/purge")).JsonAsync();
+        await (await client.PostAsync($"/v1/queues/{queue}/tasks/{taskId}/retry", null)).ProblemAsync(HttpStatusCode.BadRequest, "validation");
+        var purged = await (await client.PostAsync($"/v1/queues/{queue}/purge", null)).JsonAsync();
         Assert.Equal(1, purged.GetProperty("purged").GetInt64());
     }
 
@@ -132,7 +132,7 @@ public sealed class HttpQueueTests(HttpClusterFixture cluster)
     public async Task Bad_input_is_a_400_problem_naming_the_field_and_its_rule(string route, object body, string field, string rule)
     {
         using var client = cluster.ThroughNginx(cluster.QueueKey);
-        using var response = await client.PostAsync($"/v1/queues/{LockNames.Unique("http-bad")}/{route}", body);
+        using var response = await client.PostJsonAsync($"/v1/queues/{LockNames.Unique("http-bad")}/{route}", body);
         Assert.Contains(rule, await response.ValidationRuleAsync(field));
     }
 

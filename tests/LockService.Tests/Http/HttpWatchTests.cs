@@ -8,8 +8,8 @@ namespace LockService.Tests.Http;
 /// <c>GET /v1/locks/{name}/watch</c>: server-sent events pushed at each holder change, directly from a silo and through
 /// real nginx (which would hold them back if it buffered the stream), and a heartbeat while nothing changes.
 /// </summary>
-[Collection(HttpClusterCollection.Name)]
-public sealed class HttpWatchTests(HttpClusterFixture cluster)
+[Collection(KeyedHttpClusterCollection.Name)]
+public sealed class HttpWatchTests(KeyedHttpClusterFixture cluster)
 {
     private static readonly TimeSpan EventDeadline = TimeSpan.FromSeconds(60);
 
@@ -20,8 +20,8 @@ public sealed class HttpWatchTests(HttpClusterFixture cluster)
     public async Task Holder_events_arrive_at_once_at_a_grant_and_at_the_release(bool throughNginx)
     {
         var name = LockNames.Unique("http-watch");
-        using var watcher = throughNginx ? cluster.ThroughNginx(cluster.LockKey) : HttpClusterFixture.Client(cluster.SiloUrls[2], cluster.LockKey);
-        using var actor = HttpClusterFixture.Client(cluster.SiloUrls[0], cluster.LockKey);
+        using var watcher = throughNginx ? cluster.ThroughNginx(cluster.LockKey) : KeyedHttpClusterFixture.Client(cluster.SiloUrls[2], cluster.LockKey);
+        using var actor = KeyedHttpClusterFixture.Client(cluster.SiloUrls[0], cluster.LockKey);
         using var response = await watcher.GetAsync($"/v1/locks/{name}/watch", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
@@ -32,12 +32,12 @@ public sealed class HttpWatchTests(HttpClusterFixture cluster)
         Assert.Equal(name, free.GetProperty("name").GetString());
         Assert.Equal(JsonValueKind.Null, free.GetProperty("holder").ValueKind);
 
-        var grant = await (await actor.PostAsync($"/v1/locks/{name}/acquire", new { owner = "server-1", ttl = "60s" })).JsonAsync();
+        var grant = await (await actor.PostJsonAsync($"/v1/locks/{name}/acquire", new { owner = "server-1", ttl = "60s" })).JsonAsync();
         var held = await events.NextHolderAsync(EventDeadline);
         Assert.Equal("server-1", held.GetProperty("holder").GetString());
         Assert.Equal(grant.GetProperty("fencingToken").GetInt64(), held.GetProperty("fencingToken").GetInt64());
 
-        await (await actor.PostAsync($"/v1/locks/{name}/release", new { leaseId = grant.GetProperty("leaseId").GetString() })).JsonAsync();
+        await (await actor.PostJsonAsync($"/v1/locks/{name}/release", new { leaseId = grant.GetProperty("leaseId").GetString() })).JsonAsync();
         var released = await events.NextHolderAsync(EventDeadline);
         Assert.Equal(JsonValueKind.Null, released.GetProperty("holder").ValueKind);
     }
@@ -58,7 +58,7 @@ public sealed class HttpWatchTests(HttpClusterFixture cluster)
     [Fact]
     public async Task A_bad_lock_name_is_refused_before_the_stream_starts()
     {
-        using var watcher = HttpClusterFixture.Client(cluster.SiloUrls[0], cluster.LockKey);
+        using var watcher = KeyedHttpClusterFixture.Client(cluster.SiloUrls[0], cluster.LockKey);
         var tooLong = new string('x', LockArguments.MaxLength + 1);
         await (await watcher.GetAsync($"/v1/locks/{tooLong}/watch")).ProblemAsync(HttpStatusCode.BadRequest, "validation");
     }

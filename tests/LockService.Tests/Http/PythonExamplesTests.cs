@@ -7,8 +7,8 @@ namespace LockService.Tests.Http;
 /// The standard-library Python examples (examples/*.py) as users run them, against the three silos through nginx:
 /// seed 000's cron job runs once across nodes, seed 002's with_lock refuses a second holder, seed 001's worker drains a queue.
 /// </summary>
-[Collection(HttpClusterCollection.Name)]
-public sealed class PythonExamplesTests(HttpClusterFixture cluster)
+[Collection(KeyedHttpClusterCollection.Name)]
+public sealed class PythonExamplesTests(KeyedHttpClusterFixture cluster)
 {
     [Fact]
     public async Task Of_two_cron_lock_nodes_started_together_exactly_one_runs_the_job()
@@ -58,7 +58,7 @@ public sealed class PythonExamplesTests(HttpClusterFixture cluster)
         var queue = LockNames.Unique("worker");
         using var client = cluster.ThroughNginx(cluster.QueueKey);
         var payloads = Enumerable.Range(1, 5).Select(i => new { payload = $"job {i}" }).ToArray();
-        await (await client.PostAsync($"/v1/queues/{queue}/tasks", new { tasks = payloads })).JsonAsync();
+        await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks", new { tasks = payloads })).JsonAsync();
 
         var worker = await RunAsync("worker.py", "--queue", queue, "--worker", "py-worker", "--max-tasks", "5", "--", "sh", "-c", "cat >/dev/null");
 

@@ -1,115 +1,110 @@
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
-using System.Text;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using LockService.Testing;
 
 namespace LockService.Tests.Infrastructure;
 
 /// <summary>
-/// Three silo processes on a fresh PostgreSQL database serving the HTTP API (<c>--http-port</c>, named silo-1..3),
-/// with three API keys configured by their hashes (scope lock, scope queue, scope admin), and real nginx in front of
-/// them as <c>scripts/cluster.sh start --nginx</c> runs it. Every process is stopped at the end.
+/// Three <c>LockSilo</c> processes on a fresh PostgreSQL database, each serving the HTTP API on a port of its own
+/// (<c>--http-port</c>), and an <see cref="HttpClient"/> per silo: the API as curl, Python or Go reach it.
 /// </summary>
 public sealed class HttpClusterFixture : IAsyncLifetime
 {
-    private SiloProcessGroup _group = null!;
+    public const int SiloCount = 3;
 
-    /// <summary>A key with scope lock only.</summary>
-    public string LockKey { get; } = NewKey();
+    private readonly List<HttpClient> _clients = [];
+    private HttpSilos _silos = null!;
 
-    /// <summary>A key with scope queue only.</summary>
-    public string QueueKey { get; } = NewKey();
+    /// <summary>Each silo's HTTP base address, by slot.</summary>
+    public IReadOnlyList<Uri> BaseAddresses => _silos.BaseAddresses;
 
-    /// <summary>A key with scope admin (which implies lock and queue).</summary>
-    public string AdminKey { get; } = NewKey();
+    /// <summary>Each silo's name, as it signs its answers in <c>X-Served-By</c>.</summary>
+    public static string SiloName(int index) => $"http-silo-{index}";
 
-    public IReadOnlyList<SiloProcess> Silos => _group.Slots.Select(s => s.Process!).ToArray();
+    /// <summary>A client of silo <paramref name="index"/>'s HTTP API.</summary>
+    public HttpClient Http(int index = 0) => _clients[index];
 
-    /// <summary>Each silo's HTTP API, in slot order (silo-1 first).</summary>
-    public IReadOnlyList<Uri> SiloUrls { get; private set; } = [];
-
-    public NginxProxy Nginx { get; private set; } = null!;
-
-    /// <summary>A client of <paramref name="baseAddress"/> that sends <paramref name="key"/> as its Bearer token (none when null).</summary>
-    public static HttpClient Client(Uri baseAddress, string? key)
-    {
-        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(3) };
-        if (key is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return client;
-    }
-
-    /// <summary>An admin client of nginx: what most tests use.</summary>
-    public HttpClient ThroughNginx(string? key = null) => Client(Nginx.Url, key ?? AdminKey);
+    /// <summary>A client of its own (to cancel or dispose in a test), on silo <paramref name="index"/>.</summary>
+    public HttpClient NewClient(int index = 0) => _silos.Client(index);
 
     public async Task InitializeAsync()
     {
-        _group = new SiloProcessGroup(await TestDatabase.CreateAsync("locks_http"), $"http-{Guid.NewGuid():N}", $"http-{Guid.NewGuid():N}");
-        var httpPorts = FreePorts.Take(3);
-        string[] keys =
-        [
-            "--Http:ApiKeys:0:Sha256", Sha256(LockKey), "--Http:ApiKeys:0:Scopes:0", "lock",
-            "--Http:ApiKeys:1:Sha256", Sha256(QueueKey), "--Http:ApiKeys:1:Scopes:0", "queue",
-            "--Http:ApiKeys:2:Sha256", Sha256(AdminKey), "--Http:ApiKeys:2:Scopes:0", "admin",
-        ];
-        await _group.StartAsync(3, index => ["--http-port", $"{httpPorts[index]}", "--silo-name", $"silo-{index + 1}", .. keys]);
-        SiloUrls = [.. httpPorts.Select(port => new Uri($"http://127.0.0.1:{port}"))];
-        foreach (var url in SiloUrls)
-        {
-            await WaitUntilServingAsync(url);
-        }
-
-        Nginx = await NginxProxy.StartAsync(httpPorts.Select(port => $"127.0.0.1:{port}"));
+        _silos = await HttpSilos.StartAsync("locks_http", SiloCount);
+        _clients.AddRange(BaseAddresses.Select(HttpApi.Client));
     }
 
     public async Task DisposeAsync()
     {
-        try
+        foreach (var client in _clients)
         {
-            if (Nginx is not null)
-            {
-                await Nginx.DisposeAsync();
-            }
+            client.Dispose();
         }
-        finally
-        {
-            await _group.DisposeAsync();
-        }
+
+        await _silos.DisposeAsync();
     }
-
-    /// <summary>The hex SHA-256 of <paramref name="key"/>, as <c>printf %s KEY | sha256sum</c> prints it.</summary>
-    public static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    /// <summary>Waits until the silo's HTTP API answers <c>/healthz</c> (Kestrel may start a moment after the silo).</summary>
-    public static async Task WaitUntilServingAsync(Uri url)
-    {
-        using var client = Client(url, key: null);
-        await Eventually.ReturnsAsync(
-            async () =>
-            {
-                try
-                {
-                    using var response = await client.GetAsync("/healthz");
-                    return response.IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            serving => serving,
-            $"the HTTP API at {url} to answer /healthz",
-            TimeSpan.FromMinutes(2));
-    }
-
-    private static string NewKey() => $"test-key-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
 }
 
 [CollectionDefinition(Name)]
 public sealed class HttpClusterCollection : ICollectionFixture<HttpClusterFixture>
 {
     public const string Name = "http cluster";
+}
+
+/// <summary>Small helpers for talking to a silo's HTTP API in tests.</summary>
+public static class HttpApi
+{
+    /// <summary>A client with a generous time-out: long-polls of up to 55 s run through it on a loaded machine.</summary>
+    public static HttpClient Client(Uri baseAddress) => new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(150) };
+
+    /// <summary>The arguments that make a silo serve HTTP on <paramref name="port"/> under <paramref name="name"/>.</summary>
+    public static IEnumerable<string> SiloArguments(int port, string name) => ["--http-port", $"{port}", "--silo-name", name];
+
+    /// <summary>Waits until <c>/readyz</c> answers 200: the silo is active and its storage reachable.</summary>
+    public static Task WaitUntilReadyAsync(HttpClient client) =>
+        Eventually.ReturnsAsync(async () =>
+        {
+            try
+            {
+                using var response = await client.GetAsync("readyz");
+                return (int)response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return 0;
+            }
+        }, status => status == 200, $"{client.BaseAddress}readyz to answer 200", TimeSpan.FromSeconds(120));
+
+    /// <summary>POSTs <paramref name="body"/> as JSON.</summary>
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body, CancellationToken cancellationToken = default) =>
+        client.PostAsJsonAsync(path, body, cancellationToken);
+
+    /// <summary>Asserts a 200 and reads the JSON body as <typeparamref name="T"/>.</summary>
+    public static async Task<T> OkAsync<T>(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"expected 200, got {(int)response.StatusCode}: {text}");
+        return JsonSerializer.Deserialize<T>(text, JsonSerializerOptions.Web)!;
+    }
+
+    /// <summary>
+    /// Asserts an RFC 9457 problem of <paramref name="status"/> and kind <paramref name="kind"/> (the last segment of
+    /// its type), with no stack trace in it, and returns its JSON.
+    /// </summary>
+    public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response, HttpStatusCode status, string kind)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal($"https://lockservice.dev/problems/{kind}", problem.GetProperty("type").GetString());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.DoesNotContain("   at ", text);
+        Assert.DoesNotContain("Exception", text);
+        return problem;
+    }
+
+    /// <summary>The silo that answered, from <c>X-Served-By</c>.</summary>
+    public static string ServedBy(this HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Served-By", out var values) ? string.Join(",", values) : "(no X-Served-By)";
 }
