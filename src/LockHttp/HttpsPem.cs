@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace LockService.Http;
@@ -49,10 +50,13 @@ public static class HttpsPem
         }
     }
 
+    /// <summary>Whether <paramref name="options"/> ask for HTTPS.</summary>
+    public static bool IsConfigured(HttpApiOptions options) => !string.IsNullOrWhiteSpace(options.CertificatePemPath);
+
     /// <summary>Serves HTTPS on <paramref name="listen"/> when <paramref name="options"/> name a certificate; otherwise leaves it plain HTTP.</summary>
     public static ListenOptions UseHttpsFromPem(this ListenOptions listen, HttpApiOptions options)
     {
-        if (!string.IsNullOrWhiteSpace(options.CertificatePemPath))
+        if (IsConfigured(options))
         {
             listen.UseHttps(Load(options));
         }

@@ -25,6 +25,12 @@ public static class LockServiceHttpBuilderExtensions
     public static WebApplicationBuilder AddLockServiceHttp(this WebApplicationBuilder builder, HttpApiOptions options, string? storageConnectionString)
     {
         builder.WebHost.UseKestrelCore();
+        if (HttpsPem.IsConfigured(options))
+        {
+            // The core Kestrel leaves HTTPS out until asked for.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

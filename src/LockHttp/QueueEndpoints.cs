@@ -18,28 +18,36 @@ public static class QueueEndpoints
     /// <summary>Maps the work-queue routes onto the <c>/v1</c> group.</summary>
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder v1)
     {
-        var queue = v1.MapGroup("/queues/{queue}").WithTags("Work queues")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        var queue = v1.MapGroup("/queues/{queue}").WithTags("Work queues");
         queue.MapPost("/tasks", EnqueueAsync).WithName("EnqueueTasks")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Enqueue tasks; a task key the queue knows already returns its existing id.");
         queue.MapPost("/claim", ClaimAsync).WithName("ClaimTask")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Claim the oldest pending task: one try, or a long-poll of up to 55 s in the queue's fair line (204 when none came).")
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         queue.MapPost("/tasks/{taskId}/complete", CompleteAsync).WithName("CompleteTask")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Mark the claimed task done (409 lease-lost when the claim is not current).")
             .ProducesProblem(StatusCodes.Status409Conflict);
         queue.MapPost("/tasks/{taskId}/abandon", AbandonAsync).WithName("AbandonTask")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Give the claimed task back to the queue (dead after its last attempt).");
         queue.MapPost("/tasks/{taskId}/extend", ExtendAsync).WithName("ExtendTaskClaim")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Extend the valid claim to leaseTtl from now (409 lease-lost when the claim is not current).")
             .ProducesProblem(StatusCodes.Status409Conflict);
         queue.MapGet("/stats", StatsAsync).WithName("GetQueueStats")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("The queue's tasks counted by status, and completions per worker.");
         queue.MapGet("/tasks", ListAsync).WithName("ListTasks")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("One page of the queue's tasks: status=pending|claimed|done|dead, after=<taskId>, limit<=100.");
         queue.MapPost("/tasks/{taskId}/retry", RetryAsync).WithName("RetryTask").RequireAuthorization(ApiScopes.Admin)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Operator: bring a dead task back to pending.");
         queue.MapPost("/purge", PurgeAsync).WithName("PurgeQueue").RequireAuthorization(ApiScopes.Admin)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Operator: remove every task of the queue.");
         return v1;
     }

@@ -11,7 +11,7 @@ public static class ApiKeyRules
 {
     /// <summary>The scopes of <paramref name="key"/>, lower-case; an entry may list several, separated by commas or spaces.</summary>
     public static IEnumerable<string> ScopesOf(HttpApiKey key) =>
-        key.Scopes.SelectMany(entry => entry.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        key.Scopes.SelectMany(entry => entry.Split(new[] { ',', ' ' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(scope => scope.ToLowerInvariant())
             .Distinct();
 

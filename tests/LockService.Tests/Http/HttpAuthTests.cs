@@ -84,7 +84,7 @@ public sealed class HttpAuthTests(KeyedHttpClusterFixture cluster)
         await (await queueOnly.PostAsync($"/v1/queues/{queue}/purge", null)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await queueOnly.PostAsync($"/v1/queues/{queue}/tasks/0-0/retry", null)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         var purged = await (await admin.PostAsync($"/v1/queues/{queue}/purge", null)).JsonAsync();
-        Assert.Equal(0, purged.GetProperty("purged").GetInt64());
+        Assert.Equal(0L, purged.GetProperty("purged").GetInt64());
     }
 
     [Fact]

@@ -31,8 +31,8 @@ public sealed class HttpQueueTests(KeyedHttpClusterFixture cluster)
 
         await (await client.PostJsonAsync($"/v1/queues/{queue}/tasks/{taskId}/complete", new { leaseId })).JsonAsync();
         var stats = await (await client.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync();
-        Assert.Equal((0, 0, 1), (stats.GetProperty("pending").GetInt64(), stats.GetProperty("claimed").GetInt64(), stats.GetProperty("done").GetInt64()));
-        Assert.Equal(1, stats.GetProperty("completedByWorker").GetProperty("w1").GetInt64());
+        Assert.Equal((0L, 0L, 1L), (stats.GetProperty("pending").GetInt64(), stats.GetProperty("claimed").GetInt64(), stats.GetProperty("done").GetInt64()));
+        Assert.Equal(1L, stats.GetProperty("completedByWorker").GetProperty("w1").GetInt64());
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class HttpQueueTests(KeyedHttpClusterFixture cluster)
         Assert.Equal(first.GetProperty("taskId").GetString(), again.GetProperty("taskId").GetString());
         Assert.Equal(leaseId, again.GetProperty("leaseId").GetString());
         var stats = await (await client.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync();
-        Assert.Equal((1, 1), (stats.GetProperty("pending").GetInt64(), stats.GetProperty("claimed").GetInt64()));
+        Assert.Equal((1L, 1L), (stats.GetProperty("pending").GetInt64(), stats.GetProperty("claimed").GetInt64()));
     }
 
     [Fact]
@@ -112,15 +112,15 @@ public sealed class HttpQueueTests(KeyedHttpClusterFixture cluster)
         // Retry is for dead tasks only: the rule comes back as a validation problem.
         await (await client.PostAsync($"/v1/queues/{queue}/tasks/{taskId}/retry", null)).ProblemAsync(HttpStatusCode.BadRequest, "validation");
         var purged = await (await client.PostAsync($"/v1/queues/{queue}/purge", null)).JsonAsync();
-        Assert.Equal(1, purged.GetProperty("purged").GetInt64());
+        Assert.Equal(1L, purged.GetProperty("purged").GetInt64());
     }
 
     public static TheoryData<string, object, string, string> BadInputs => new()
     {
         { "claim", new { worker = "w", leaseTtl = "30s", wait = "56s" }, "wait", "at most 55s" },
-        { "claim", new { worker = "w", leaseTtl = "soon" }, "leaseTtl", "is not a duration" },
-        { "claim", new { worker = "w", leaseTtl = "0s" }, "leaseTtl", "must be positive" },
-        { "claim", new { leaseTtl = "30s" }, "worker", "required" },
+        { "claim", new { worker = "w", leaseTtl = "soon" }, "leaseTtl", "must be a positive duration" },
+        { "claim", new { worker = "w", leaseTtl = "0s" }, "leaseTtl", "must be a positive duration" },
+        { "claim", new { leaseTtl = "30s" }, "worker", "must not be empty" },
         { "claim", new { worker = "w", leaseTtl = "30s", leaseId = "short" }, "leaseId", "at least 22 characters" },
         { "tasks", new { tasks = Array.Empty<object>() }, "tasks", "at least one task" },
         { "tasks", new { tasks = new[] { new { payload = "" } } }, "tasks", "task 0" },

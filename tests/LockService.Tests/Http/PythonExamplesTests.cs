@@ -64,8 +64,8 @@ public sealed class PythonExamplesTests(KeyedHttpClusterFixture cluster)
 
         Assert.True(worker.ExitCode == 0, $"worker.py failed ({worker.ExitCode}): {worker.Stdout}\n{worker.Stderr}");
         var stats = await (await client.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync();
-        Assert.Equal((0, 0, 5), (stats.GetProperty("pending").GetInt64(), stats.GetProperty("claimed").GetInt64(), stats.GetProperty("done").GetInt64()));
-        Assert.Equal(5, stats.GetProperty("completedByWorker").GetProperty("py-worker").GetInt64());
+        Assert.Equal((0L, 0L, 5L), (stats.GetProperty("pending").GetInt64(), stats.GetProperty("claimed").GetInt64(), stats.GetProperty("done").GetInt64()));
+        Assert.Equal(5L, stats.GetProperty("completedByWorker").GetProperty("py-worker").GetInt64());
     }
 
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string example, params string[] arguments)
