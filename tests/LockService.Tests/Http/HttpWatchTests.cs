@@ -25,7 +25,12 @@ public sealed class HttpWatchTests(KeyedHttpClusterFixture cluster)
         using var response = await watcher.GetAsync($"/v1/locks/{name}/watch", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("no", response.Headers.GetValues("X-Accel-Buffering").Single());
+        if (!throughNginx)
+        {
+            // nginx acts on X-Accel-* headers and does not pass them on; through it, the events arriving is the proof.
+            Assert.Equal("no", response.Headers.GetValues("X-Accel-Buffering").Single());
+        }
+
         await using var events = new EventStream(await response.Content.ReadAsStreamAsync());
 
         var free = await events.NextHolderAsync(EventDeadline);
