@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using LockService.Tests.Infrastructure;
 
@@ -32,7 +31,6 @@ public sealed class HttpNginxTests(KeyedHttpClusterFixture cluster)
     {
         var queue = LockNames.Unique("nginx-longpoll");
         using var client = cluster.ThroughNginx(cluster.QueueKey);
-        var started = Stopwatch.StartNew();
         var waiting = client.PostJsonAsync($"/v1/queues/{queue}/claim", new { worker = "w1", leaseTtl = "30s", wait = "50s" });
         await Eventually(async () => (await (await client.GetAsync($"/v1/queues/{queue}/stats")).JsonAsync()).GetProperty("waitingClaimers").GetInt32() == 1);
         Assert.False(waiting.IsCompleted, "the long-poll was answered before any task existed");
@@ -45,21 +43,12 @@ public sealed class HttpNginxTests(KeyedHttpClusterFixture cluster)
     [Fact]
     public async Task Seed_001s_demo_through_nginx_hands_15_concurrent_grabs_15_different_tasks_from_all_three_silos()
     {
-        var start = new ProcessStartInfo("python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(RepositoryPaths.Root, "examples", "grab_tasks.py"), "--queue", LockNames.Unique("seed-001"), "--expect-silos", "3", "--url", cluster.Nginx.Url.ToString() })
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var (exitCode, text, errors) = await ChildProcess.RunAsync(
+            "python3",
+            [Path.Combine(RepositoryPaths.Root, "examples", "grab_tasks.py"), "--queue", LockNames.Unique("seed-001"), "--expect-silos", "3", "--url", cluster.Nginx.Url.ToString()],
+            new Dictionary<string, string> { ["LOCKHTTP_KEY"] = cluster.AdminKey });
 
-        start.Environment["LOCKHTTP_KEY"] = cluster.AdminKey;
-        using var demo = Process.Start(start)!;
-        var output = demo.StandardOutput.ReadToEndAsync();
-        var errors = demo.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await demo.WaitForExitAsync(timeout.Token);
-
-        var text = await output;
-        Assert.True(demo.ExitCode == 0, $"grab_tasks.py failed ({demo.ExitCode}):\n{text}\n{await errors}");
+        Assert.True(exitCode == 0, $"grab_tasks.py failed ({exitCode}):\n{text}\n{errors}");
         Assert.Contains("successful: 15", text);
         Assert.Contains("distinct:   15", text);
         foreach (var silo in Enumerable.Range(0, 3).Select(HttpClusterFixture.SiloName))

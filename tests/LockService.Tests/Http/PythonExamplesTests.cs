@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LockService.Tests.Infrastructure;
 
 namespace LockService.Tests.Http;
@@ -68,32 +67,10 @@ public sealed class PythonExamplesTests(KeyedHttpClusterFixture cluster)
         Assert.Equal(5L, stats.GetProperty("completedByWorker").GetProperty("py-worker").GetInt64());
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string example, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "examples", example));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string example, params string[] arguments) =>
         // As a user's shell would have it after `. .cluster/env`, with a key that has the scopes the examples need.
-        start.Environment["LOCKHTTP_URL"] = cluster.Nginx.Url.ToString();
-        start.Environment["LOCKHTTP_KEY"] = cluster.AdminKey;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+        ChildProcess.RunAsync(
+            "python3",
+            [Path.Combine(RepositoryPaths.Root, "examples", example), .. arguments],
+            new Dictionary<string, string> { ["LOCKHTTP_URL"] = cluster.Nginx.Url.ToString(), ["LOCKHTTP_KEY"] = cluster.AdminKey });
 }

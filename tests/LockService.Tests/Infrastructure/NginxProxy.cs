@@ -34,8 +34,9 @@ public sealed class NginxProxy : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("locks-nginx-");
         var port = FreePorts.Take(1)[0];
         var script = Path.Combine(RepositoryPaths.Root, "scripts", "lib", "nginx.sh");
-        var (exitCode, stdout, stderr) = await RunAsync("bash",
-            ["-c", "source \"$0\" && nginx_ensure_installed && nginx_write_config \"$@\" && echo \"$NGINX_BIN\"", script, directory.FullName, $"{port}", .. upstreams]);
+        var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("bash",
+            ["-c", "source \"$0\" && nginx_ensure_installed && nginx_write_config \"$@\" && echo \"$NGINX_BIN\"", script, directory.FullName, $"{port}", .. upstreams],
+            timeout: TimeSpan.FromMinutes(5));
         if (exitCode != 0)
         {
             directory.Delete(recursive: true);
@@ -101,21 +102,5 @@ public sealed class NginxProxy : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
