@@ -88,6 +88,19 @@ public sealed class HttpAuthTests(KeyedHttpClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Force_release_needs_admin_and_admin_also_passes_the_lock_scope()
+    {
+        var name = LockNames.Unique("auth-force");
+        using var lockOnly = Silo(cluster.LockKey);
+        using var admin = Silo(cluster.AdminKey);
+        await (await lockOnly.PostJsonAsync($"/v1/locks/{name}/acquire", new { ttl = "60s" })).JsonAsync();
+
+        await (await lockOnly.PostAsync($"/v1/locks/{name}/force-release", null)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await admin.PostAsync($"/v1/locks/{name}/force-release", null)).JsonAsync();
+        await (await admin.GetAsync($"/v1/locks/{name}")).JsonAsync();
+    }
+
+    [Fact]
     public async Task The_lock_scope_reaches_the_lock_routes()
     {
         using var lockOnly = Silo(cluster.LockKey);
