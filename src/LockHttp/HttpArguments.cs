@@ -77,6 +77,17 @@ public static class HttpArguments
     /// <summary>The caller's lease id, checked, or a new one when it gave none.</summary>
     public static string LeaseIdOrNew(string? leaseId) => leaseId is null ? LeaseIds.New() : LeaseId(leaseId);
 
+    /// <summary>
+    /// The common fields of an acquisition, checked: the name, the owner label (or the default), a required TTL, the
+    /// long-poll wait (zero: one try) and the lease id (or a new one).
+    /// </summary>
+    public static (string Owner, TimeSpan Ttl, TimeSpan Wait, string LeaseId) Acquisition(
+        string name, string? owner, string? ttl, string? wait, string? leaseId, HttpContext http)
+    {
+        LockArguments.ValidateName(name);
+        return (Owner(owner, http), RequiredDuration(ttl, "ttl"), Wait(wait), LeaseIdOrNew(leaseId));
+    }
+
     /// <summary>The caller's owner label, checked, or <c>http:&lt;client address&gt;</c>.</summary>
     public static string Owner(string? owner, HttpContext http)
     {

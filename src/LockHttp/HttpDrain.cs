@@ -10,11 +10,13 @@ namespace LockService.Http;
 /// balancer needs a few health checks to notice before Kestrel closes its port and the silo leaves the cluster.
 /// Ordinary calls are still served meanwhile.
 /// </summary>
-internal sealed partial class HttpDrain(IOptions<HttpApiOptions> options, ILogger<HttpDrain> logger) : IHostedLifecycleService
+internal sealed partial class HttpDrain(IOptions<HttpApiOptions> options, HttpShutdown shutdown, ILogger<HttpDrain> logger) : IHostedLifecycleService
 {
     // Host.StopAsync calls every lifecycle service's StoppingAsync before it stops any hosted service, Kestrel included.
+    // On SIGTERM the console lifetime has signalled ApplicationStopping already; a stop from elsewhere begins here.
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        shutdown.Begin();
         var delay = options.Value.ShutdownDrainDelay;
         if (delay <= TimeSpan.Zero)
         {

@@ -20,56 +20,41 @@ public static class LockEndpoints
     public static IEndpointRouteBuilder MapLockEndpoints(this IEndpointRouteBuilder v1)
     {
         var locks = v1.MapGroup(Path).WithTags("Locks");
-        locks.MapPost("/acquire", AcquireAsync).WithName("AcquireLock")
-            .WithSummary("Acquire the lock: one try, or a long-poll of up to 55 s in the lock's fair queue.")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        locks.MapPost("/refresh", RefreshAsync).WithName("RefreshLock")
-            .WithSummary("Extend the lease.")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        locks.MapPost("/release", ReleaseAsync).WithName("ReleaseLock")
-            .WithSummary("End the lease; idempotent.")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        locks.MapGet("", DescribeAsync).WithName("GetLock")
-            .WithSummary("The lock's holder, fencing token and waiters.")
-            .ProducesValidationProblem();
-        locks.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseLock").RequireAuthorization(ApiScopes.Admin)
-            .WithSummary("Operator: end the current lease, whoever holds it.")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        locks.MapPost("/acquire", AcquireAsync).WithName("AcquireLock").ProducesAcquireProblems()
+            .WithSummary("Acquire the lock: one try, or a long-poll of up to 55 s in the lock's fair queue.");
+        locks.MapPost("/refresh", RefreshAsync).WithName("RefreshLock").ProducesLeaseProblems()
+            .WithSummary("Extend the lease.");
+        locks.MapPost("/release", ReleaseAsync).WithName("ReleaseLock").ProducesLeaseProblems()
+            .WithSummary("End the lease; idempotent.");
+        locks.MapGet("", DescribeAsync).WithName("GetLock").ProducesValidationProblem()
+            .WithSummary("The lock's holder, fencing token and waiters.");
+        locks.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseLock").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
+            .WithSummary("Operator: end the current lease, whoever holds it.");
         return v1;
     }
 
     private static async Task<Results<Ok<LockGrantResponse>, ProblemHttpResult, RetryAfterResult, EmptyHttpResult>> AcquireAsync(
         string name, [FromBody] LockAcquireRequest? body, IGrainFactory grains, HttpShutdown shutdown, HttpContext http)
     {
-        LockArguments.ValidateName(name);
         var request = HttpArguments.Body(body);
-        var ttl = HttpArguments.RequiredDuration(request.Ttl, "ttl");
-        var wait = HttpArguments.Wait(request.Wait);
-        var owner = HttpArguments.Owner(request.Owner, http);
-        var leaseId = HttpArguments.LeaseIdOrNew(request.LeaseId);
+        var (owner, ttl, wait, leaseId) = HttpArguments.Acquisition(name, request.Owner, request.Ttl, request.Wait, request.LeaseId, http);
         var grain = grains.GetGrain<ILockGrain>(name);
-
-        // A try first, as the client library does: it renews a lease this id already holds (a retry after a lost
-        // answer) instead of queueing behind it, and a free lock answers at once.
-        var result = await grain.TryAcquire(owner, leaseId, ttl);
-        if (result.Outcome == LockOutcome.Busy && wait > TimeSpan.Zero)
+        var result = await LongPoll.AcquireAsync(
+            http,
+            shutdown,
+            wait,
+            () => grain.TryAcquire(owner, leaseId, ttl),
+            token => grain.Acquire(owner, leaseId, ttl, wait, token),
+            () => grain.AbandonLease(leaseId),
+            r => r.Acquired);
+        if (result is null)
         {
-            var waited = await LongPoll.RunAsync(http, shutdown, token => grain.Acquire(owner, leaseId, ttl, wait, token), () => grain.AbandonLease(leaseId), r => r.Acquired);
-            if (waited is null)
-            {
-                return shutdown.IsStopping ? LongPoll.ShuttingDown() : TypedResults.Empty;
-            }
-
-            result = waited;
+            return shutdown.IsStopping ? LongPoll.ShuttingDown() : TypedResults.Empty;
         }
 
-        return result.Outcome switch
-        {
-            LockOutcome.Granted or LockOutcome.Renewed => TypedResults.Ok(new LockGrantResponse(
-                leaseId, result.FencingToken, result.ExpiresAt?.UtcDateTime, result.Holder, OutcomeName(result.Outcome))),
-            _ => Problems.Busy($"Lock '{name}' is held by '{result.Holder}'{(wait > TimeSpan.Zero ? $" and was not released within {Durations.Describe(wait)}" : "")}.", result.Holder, result.ExpiresAt),
-        };
+        return result.Acquired
+            ? TypedResults.Ok(new LockGrantResponse(leaseId, result.FencingToken, result.ExpiresAt?.UtcDateTime, result.Holder, OutcomeName(result.Outcome)))
+            : Problems.Busy($"Lock '{name}' is held by '{result.Holder}'{LongPoll.WithinWait(wait, "was not released")}.", result.Holder, result.ExpiresAt);
     }
 
     private static async Task<Results<Ok<LockRefreshResponse>, ProblemHttpResult>> RefreshAsync(string name, [FromBody] LeaseRefreshRequest? body, IGrainFactory grains)

@@ -10,6 +10,32 @@ namespace LockService.Http;
 public static class LongPoll
 {
     /// <summary>
+    /// An acquisition as the client library makes it: one try, which also renews a lease this lease id already holds
+    /// (a retry after a lost answer) instead of queueing behind it; then, if refused and <paramref name="wait"/> is
+    /// positive, one long-poll in the grain's fair queue (<see cref="RunAsync{T}"/>). <see langword="null"/> when the
+    /// poll was cut short.
+    /// </summary>
+    /// <typeparam name="T">What the grain's calls answer.</typeparam>
+    /// <param name="http">The request.</param>
+    /// <param name="shutdown">The silo's stop signal.</param>
+    /// <param name="wait">How long the caller is willing to wait; zero for one try.</param>
+    /// <param name="tryOnce">The grain's try.</param>
+    /// <param name="waitCall">The grain's wait call, given the token to pass as its cancellation token.</param>
+    /// <param name="withdraw">The grain's idempotent withdrawal of this attempt.</param>
+    /// <param name="acquired">Whether an answer is a grant (or renewal).</param>
+    public static async Task<T?> AcquireAsync<T>(
+        HttpContext http, HttpShutdown shutdown, TimeSpan wait, Func<Task<T>> tryOnce, Func<CancellationToken, Task<T>> waitCall, Func<Task> withdraw, Func<T, bool> acquired)
+        where T : class
+    {
+        var answer = await tryOnce();
+        return acquired(answer) || wait <= TimeSpan.Zero ? answer : await RunAsync(http, shutdown, waitCall, withdraw, acquired);
+    }
+
+    /// <summary>The end of a busy answer's detail: how long the caller waited, if it did.</summary>
+    public static string WithinWait(TimeSpan wait, string what) =>
+        wait > TimeSpan.Zero ? $" and {what} within {Durations.Describe(wait)}" : "";
+
+    /// <summary>
     /// Runs <paramref name="wait"/> with a token that ends on <see cref="HttpContext.RequestAborted"/> or the silo's
     /// stop. Returns its answer, or <see langword="null"/> when the poll was cut short (withdrawn; answer with
     /// <see cref="ShuttingDown"/> when the silo stops). An error other than bad input also withdraws, then propagates.

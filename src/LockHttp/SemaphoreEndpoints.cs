@@ -21,60 +21,45 @@ public static class SemaphoreEndpoints
     public static IEndpointRouteBuilder MapSemaphoreEndpoints(this IEndpointRouteBuilder v1)
     {
         var semaphores = v1.MapGroup(Path).WithTags("Semaphores");
-        semaphores.MapPost("/acquire", AcquireAsync).WithName("AcquireSemaphore")
-            .WithSummary("Acquire a slot: one try, or a long-poll of up to 55 s in the semaphore's fair queue.")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        semaphores.MapPost("/refresh", RefreshAsync).WithName("RefreshSemaphore")
-            .WithSummary("Extend the lease.")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        semaphores.MapPost("/release", ReleaseAsync).WithName("ReleaseSemaphore")
-            .WithSummary("End the lease and free its slot; idempotent.")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        semaphores.MapGet("", DescribeAsync).WithName("GetSemaphore")
-            .WithSummary("The semaphore's limit, holders and waiters.")
-            .ProducesValidationProblem();
-        semaphores.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseSemaphore").RequireAuthorization(ApiScopes.Admin)
-            .WithSummary("Operator: end the lease in one slot, or every lease.")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        semaphores.MapPost("/limit", SetLimitAsync).WithName("SetSemaphoreLimit").RequireAuthorization(ApiScopes.Admin)
-            .WithSummary("Operator: change the limit; raising it grants waiters at once, lowering it revokes nobody.")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        semaphores.MapPost("/acquire", AcquireAsync).WithName("AcquireSemaphore").ProducesAcquireProblems()
+            .WithSummary("Acquire a slot: one try, or a long-poll of up to 55 s in the semaphore's fair queue.");
+        semaphores.MapPost("/refresh", RefreshAsync).WithName("RefreshSemaphore").ProducesLeaseProblems()
+            .WithSummary("Extend the lease.");
+        semaphores.MapPost("/release", ReleaseAsync).WithName("ReleaseSemaphore").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
+            .WithSummary("End the lease and free its slot; idempotent.");
+        semaphores.MapGet("", DescribeAsync).WithName("GetSemaphore").ProducesValidationProblem()
+            .WithSummary("The semaphore's limit, holders and waiters.");
+        semaphores.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseSemaphore").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
+            .WithSummary("Operator: end the lease in one slot, or every lease.");
+        semaphores.MapPost("/limit", SetLimitAsync).WithName("SetSemaphoreLimit").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
+            .WithSummary("Operator: change the limit; raising it grants waiters at once, lowering it revokes nobody.");
         return v1;
     }
 
     private static async Task<Results<Ok<SemaphoreGrantResponse>, ProblemHttpResult, RetryAfterResult, EmptyHttpResult>> AcquireAsync(
         string name, [FromBody] SemaphoreAcquireRequest? body, IGrainFactory grains, HttpShutdown shutdown, HttpContext http)
     {
-        LockArguments.ValidateName(name);
         var request = HttpArguments.Body(body);
         var max = HttpArguments.Required(request.Max, "max", "the semaphore's limit, at least 1");
         SemaphoreArguments.ValidateMaxCount(max, int.MaxValue);
-        var ttl = HttpArguments.RequiredDuration(request.Ttl, "ttl");
-        var wait = HttpArguments.Wait(request.Wait);
-        var owner = HttpArguments.Owner(request.Owner, http);
-        var leaseId = HttpArguments.LeaseIdOrNew(request.LeaseId);
+        var (owner, ttl, wait, leaseId) = HttpArguments.Acquisition(name, request.Owner, request.Ttl, request.Wait, request.LeaseId, http);
         var grain = grains.GetGrain<ISemaphoreGrain>(name);
-
-        // A try first: it renews a slot this lease id already holds instead of queueing behind it.
-        var result = await grain.TryAcquire(owner, leaseId, max, ttl);
-        if (result.Outcome == LockOutcome.Busy && wait > TimeSpan.Zero)
+        var result = await LongPoll.AcquireAsync(
+            http,
+            shutdown,
+            wait,
+            () => grain.TryAcquire(owner, leaseId, max, ttl),
+            token => grain.Acquire(owner, leaseId, max, ttl, wait, token),
+            () => grain.Abandon(leaseId),
+            r => r.Acquired);
+        if (result is null)
         {
-            var waited = await LongPoll.RunAsync(http, shutdown, token => grain.Acquire(owner, leaseId, max, ttl, wait, token), () => grain.Abandon(leaseId), r => r.Acquired);
-            if (waited is null)
-            {
-                return shutdown.IsStopping ? LongPoll.ShuttingDown() : TypedResults.Empty;
-            }
-
-            result = waited;
+            return shutdown.IsStopping ? LongPoll.ShuttingDown() : TypedResults.Empty;
         }
 
         return result.Acquired
             ? TypedResults.Ok(new SemaphoreGrantResponse(leaseId, result.Slot, result.FencingToken, result.ExpiresAt?.UtcDateTime, LockEndpoints.OutcomeName(result.Outcome)))
-            : Problems.Busy(
-                $"Semaphore '{name}' has all {result.MaxCount} slots held{(wait > TimeSpan.Zero ? $" and none was freed within {Durations.Describe(wait)}" : "")}.",
-                holder: null,
-                expiresAt: null);
+            : Problems.Busy($"Semaphore '{name}' has all {result.MaxCount} slots held{LongPoll.WithinWait(wait, "none was freed")}.", holder: null, expiresAt: null);
     }
 
     private static async Task<Results<Ok<SemaphoreGrantResponse>, ProblemHttpResult>> RefreshAsync(string name, [FromBody] LeaseRefreshRequest? body, IGrainFactory grains)

@@ -32,6 +32,10 @@ public sealed class HttpHealthTests
         await using var silo = await HttpSilos.StartAsync("locks_http_ready", count: 1);
         using var client = silo.Client(0);
         var database = new NpgsqlConnectionStringBuilder(silo.Group.ConnectionString).Database!;
+        // Active before the outage, so its grant below is refused at the write (fail closed), not at activation.
+        var path = $"v1/locks/{LockNames.Unique("http-outage")}";
+        using var before = await client.GetAsync(path);
+        await before.OkAsync<LockStatusResponse>();
 
         await SetConnectionsAllowedAsync(database, allowed: false);
         try
@@ -39,6 +43,10 @@ public sealed class HttpHealthTests
             await Eventually.ReturnsAsync(async () => (await client.GetAsync("readyz")).StatusCode, status => status == HttpStatusCode.ServiceUnavailable, "readyz to fail");
             using var healthz = await client.GetAsync("healthz");
             Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+
+            using var refused = await client.PostJsonAsync($"{path}/acquire", new { owner = "during-outage", ttl = "30s" });
+            await refused.ProblemAsync(HttpStatusCode.ServiceUnavailable, "unavailable");
+            Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {refused.Headers.RetryAfter}");
         }
         finally
         {
@@ -46,6 +54,10 @@ public sealed class HttpHealthTests
         }
 
         await Eventually.ReturnsAsync(async () => (await client.GetAsync("readyz")).StatusCode, status => status == HttpStatusCode.OK, "readyz to recover");
+        // Nothing was granted during the outage.
+        var state = await (await client.GetAsync(path)).OkAsync<LockStatusResponse>();
+        Assert.Null(state.Holder);
+        Assert.Equal(0L, state.FencingToken);
     }
 
     [Fact]

@@ -115,13 +115,9 @@ public sealed class HttpLockTests(HttpClusterFixture cluster)
     public async Task A_waiter_that_disconnects_is_withdrawn_and_gets_no_grant()
     {
         var path = $"v1/locks/{LockNames.Unique("http-disconnect")}";
-        using var holderResponse = await cluster.Http(0).PostJsonAsync($"{path}/acquire", new { owner = "holder", ttl = "2m" });
-        var holder = await holderResponse.OkAsync<LockGrantResponse>();
-
-        using var waiterClient = cluster.NewClient(1);
         using var hangUp = new CancellationTokenSource();
-        var waiting = waiterClient.PostJsonAsync($"{path}/acquire", new { owner = "gone", ttl = "2m", wait = "50s" }, hangUp.Token);
-        await WaitForWaitersAsync(path, 1);
+        var (holder, waiterClient, waiting) = await HoldAndQueueAWaiterAsync(path, hangUp.Token);
+        using var _ = waiterClient;
 
         hangUp.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
@@ -143,12 +139,9 @@ public sealed class HttpLockTests(HttpClusterFixture cluster)
         for (var round = 0; round < 3; round++)
         {
             var path = $"v1/locks/{LockNames.Unique("http-race")}";
-            using var holderResponse = await cluster.Http(0).PostJsonAsync($"{path}/acquire", new { owner = "holder", ttl = "2m" });
-            var holder = await holderResponse.OkAsync<LockGrantResponse>();
-            using var waiterClient = cluster.NewClient(1);
             using var hangUp = new CancellationTokenSource();
-            var waiting = waiterClient.PostJsonAsync($"{path}/acquire", new { owner = "gone", ttl = "2m", wait = "50s" }, hangUp.Token);
-            await WaitForWaitersAsync(path, 1);
+            var (holder, waiterClient, waiting) = await HoldAndQueueAWaiterAsync(path, hangUp.Token);
+            using var _ = waiterClient;
 
             var release = cluster.Http(2).PostJsonAsync($"{path}/release", new { leaseId = holder.LeaseId });
             hangUp.Cancel();
@@ -163,7 +156,7 @@ public sealed class HttpLockTests(HttpClusterFixture cluster)
                 {
                     // The grant reached the client before it hung up: it is the client's to release, not a leak.
                     var grant = await answered.OkAsync<LockGrantResponse>();
-                    using var _ = await cluster.Http(0).PostJsonAsync($"{path}/release", new { leaseId = grant.LeaseId });
+                    using var released = await cluster.Http(0).PostJsonAsync($"{path}/release", new { leaseId = grant.LeaseId });
                 }
             }
             catch (OperationCanceledException)
@@ -176,6 +169,20 @@ public sealed class HttpLockTests(HttpClusterFixture cluster)
                 state => state.Holder is null && state.Waiters == 0,
                 "the lock free with nobody waiting after the waiter hung up");
         }
+    }
+
+    /// <summary>
+    /// A holder on silo 0, and a waiter long-polling through a client of its own on silo 1 (to hang up with
+    /// <paramref name="hangUp"/>), queued by the time this returns.
+    /// </summary>
+    private async Task<(LockGrantResponse Holder, HttpClient WaiterClient, Task<HttpResponseMessage> Waiting)> HoldAndQueueAWaiterAsync(string path, CancellationToken hangUp)
+    {
+        using var held = await cluster.Http(0).PostJsonAsync($"{path}/acquire", new { owner = "holder", ttl = "2m" });
+        var holder = await held.OkAsync<LockGrantResponse>();
+        var waiterClient = cluster.NewClient(1);
+        var waiting = waiterClient.PostJsonAsync($"{path}/acquire", new { owner = "gone", ttl = "2m", wait = "50s" }, hangUp);
+        await WaitForWaitersAsync(path, 1);
+        return (holder, waiterClient, waiting);
     }
 
     private Task WaitForWaitersAsync(string path, int count) =>
