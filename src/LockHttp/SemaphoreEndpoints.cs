@@ -25,7 +25,7 @@ public static class SemaphoreEndpoints
             .WithSummary("Acquire a slot: one try, or a long-poll of up to 55 s in the semaphore's fair queue.");
         semaphores.MapPost("/refresh", RefreshAsync).WithName("RefreshSemaphore").ProducesLeaseProblems()
             .WithSummary("Extend the lease.");
-        semaphores.MapPost("/release", ReleaseAsync).WithName("ReleaseSemaphore").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
+        semaphores.MapPost("/release", ReleaseAsync).WithName("ReleaseSemaphore").ProducesOperatorProblems()
             .WithSummary("End the lease and free its slot; idempotent.");
         semaphores.MapGet("", DescribeAsync).WithName("GetSemaphore").ProducesValidationProblem()
             .WithSummary("The semaphore's limit, holders and waiters.");
