@@ -88,7 +88,7 @@ public sealed class HttpAuthTests(KeyedHttpClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Force_release_needs_admin_and_admin_also_passes_the_lock_scope()
+    public async Task Operator_routes_of_locks_and_semaphores_need_admin_and_admin_also_passes_the_lock_scope()
     {
         var name = LockNames.Unique("auth-force");
         using var lockOnly = Silo(cluster.LockKey);
@@ -98,6 +98,12 @@ public sealed class HttpAuthTests(KeyedHttpClusterFixture cluster)
         await (await lockOnly.PostAsync($"/v1/locks/{name}/force-release", null)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
         await (await admin.PostAsync($"/v1/locks/{name}/force-release", null)).JsonAsync();
         await (await admin.GetAsync($"/v1/locks/{name}")).JsonAsync();
+
+        // A semaphore's own calls need the lock scope; changing its limit is an operator's.
+        var slot = await (await lockOnly.PostJsonAsync($"/v1/semaphores/{name}/acquire", new { max = 2, ttl = "60s" })).JsonAsync();
+        await (await lockOnly.PostJsonAsync($"/v1/semaphores/{name}/release", new { leaseId = slot.GetProperty("leaseId").GetString() })).JsonAsync();
+        await (await lockOnly.PostJsonAsync($"/v1/semaphores/{name}/limit", new { max = 3 })).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await admin.PostJsonAsync($"/v1/semaphores/{name}/limit", new { max = 3 })).JsonAsync();
     }
 
     [Fact]
