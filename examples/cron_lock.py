@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lockhttp import Client, Lock  # noqa: E402
+from lockhttp import Client, Lock, split_command  # noqa: E402
 
 
 def run_tick(client, args, tick):
@@ -39,15 +39,15 @@ def run_tick(client, args, tick):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Run a job once per tick across nodes, with a lock of the lock service.")
+    parser = argparse.ArgumentParser(usage="%(prog)s --name NAME [--every S] [--owner O] [--once] [--url URL] [-- COMMAND...]", description="Run a job once per tick across nodes, with a lock of the lock service.")
     parser.add_argument("--name", required=True, help="the job's lock name")
     parser.add_argument("--every", type=float, default=60.0, help="the period in seconds (default 60)")
     parser.add_argument("--owner", default="%s-%d" % (socket.gethostname(), os.getpid()), help="this node's name")
     parser.add_argument("--once", action="store_true", help="run one tick now and exit")
     parser.add_argument("--url", help="the API's base URL (default $LOCKHTTP_URL or http://127.0.0.1:8080)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the job's command (default: only print)")
-    args = parser.parse_args()
-    args.command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    options, args_command = split_command(sys.argv[1:])
+    args = parser.parse_args(options)
+    args.command = args_command
     if args.every < 1:
         parser.error("--every must be at least 1 second")
 

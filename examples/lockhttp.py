@@ -44,6 +44,14 @@ def quote(name):
     return urllib.parse.quote(name, safe="")
 
 
+def split_command(argv):
+    """(options, command): the arguments before `--` and the command after it ([] without `--`)."""
+    if "--" in argv:
+        at = argv.index("--")
+        return argv[:at], argv[at + 1:]
+    return argv, []
+
+
 class ProblemError(Exception):
     """The server refused the call: status, the problem's kind (last part of its type) and the whole problem."""
 

@@ -22,22 +22,21 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lockhttp import Client, Lock, LockNotAcquired  # noqa: E402
+from lockhttp import Client, Lock, LockNotAcquired, split_command  # noqa: E402
 
 NOT_ACQUIRED = 75  # EX_TEMPFAIL: try again later
 LEASE_LOST = 70
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Run a command while holding a lock of the lock service (HTTP API).")
+    parser = argparse.ArgumentParser(usage="%(prog)s NAME [--ttl S] [--wait S] [--owner O] [--url URL] -- COMMAND...", description="Run a command while holding a lock of the lock service (HTTP API).")
     parser.add_argument("name", help="the lock's name")
     parser.add_argument("--ttl", type=float, default=30.0, help="lease length in seconds (default 30); refreshed every third")
     parser.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the lock (default 0: try once)")
     parser.add_argument("--owner", default="%s-%d" % (socket.gethostname(), os.getpid()), help="a label for people")
     parser.add_argument("--url", help="the API's base URL (default $LOCKHTTP_URL or http://127.0.0.1:8080)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the command to run")
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    options, command = split_command(sys.argv[1:])
+    args = parser.parse_args(options)
     if not command:
         parser.error("give the command to run after --")
 

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lockhttp import Client, KeepAlive, ProblemError, new_lease_id  # noqa: E402
+from lockhttp import Client, KeepAlive, ProblemError, new_lease_id, split_command  # noqa: E402
 
 
 def work_on(client, args, task, lease_id):
@@ -55,16 +55,16 @@ def work_on(client, args, task, lease_id):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Work on the tasks of a work queue of the lock service (HTTP API).")
+    parser = argparse.ArgumentParser(usage="%(prog)s --queue NAME [--worker W] [--lease S] [--max-tasks N] [--idle-exit S] [--url URL] [-- COMMAND...]", description="Work on the tasks of a work queue of the lock service (HTTP API).")
     parser.add_argument("--queue", required=True, help="the queue's name")
     parser.add_argument("--worker", default="%s-%d" % (socket.gethostname(), os.getpid()), help="this worker's name")
     parser.add_argument("--lease", type=float, default=60.0, help="claim lease in seconds (default 60), extended while working")
     parser.add_argument("--max-tasks", type=int, default=0, help="stop after this many tasks (default 0: never)")
     parser.add_argument("--idle-exit", type=float, default=0.0, help="stop after this many seconds without a task (default 0: never)")
     parser.add_argument("--url", help="the API's base URL (default $LOCKHTTP_URL or http://127.0.0.1:8080)")
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- the command that works on a payload (stdin)")
-    args = parser.parse_args()
-    args.command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    options, args_command = split_command(sys.argv[1:])
+    args = parser.parse_args(options)
+    args.command = args_command
 
     client = Client(args.url)
     handled = 0
