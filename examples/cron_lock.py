@@ -25,7 +25,7 @@ from lockhttp import Client, Lock, split_command  # noqa: E402
 def run_tick(client, args, tick):
     lock = Lock(client, args.name, ttl=args.every * 0.9, owner=args.owner, release_on_exit=False)
     if not lock.acquire():
-        print("%s: tick %d: skipped, another node runs the job" % (args.owner, tick), flush=True)
+        print("%s: tick %d: skipped, the lock is taken: another node has this tick" % (args.owner, tick), flush=True)
         return 0
     try:
         print("%s: tick %d: runs the job (fencing token %d)" % (args.owner, tick, lock.fencing_token), flush=True)
