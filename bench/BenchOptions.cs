@@ -26,25 +26,50 @@ internal sealed record BenchOptions
 
     /// <summary>
     /// Every scenario, in the order they run: the timed ones, with (b) at 1,000 names and then at 100,000
-    /// (<c>b-large</c>, last, since its names stay active in the silo), and (e), on a silo of its own.
+    /// (<c>b-large</c>, last, since its names stay active in the silo), (e), on a silo of its own, and the work queue
+    /// (<c>q</c> at 1,000 and 10,000 pending, <c>q-large</c> at 100,000) on peers of its own.
     /// </summary>
-    public static readonly string[] AllScenarios = ["a", "b", "c", "d", "f", "b-large", "e"];
+    public static readonly string[] AllScenarios = ["a", "b", "c", "d", "f", "b-large", "e", "q", "q-large"];
 
-    /// <summary>The timed scenarios: every one but (e).</summary>
-    public static readonly string[] AllTimedScenarios = AllScenarios.Where(s => s != "e").ToArray();
+    /// <summary>The scenarios that run on peers of their own, not in the timed rounds: (e) and the work queue's.</summary>
+    private static readonly string[] SeparateScenarios = ["e", "q", "q-large"];
+
+    /// <summary>The timed scenarios: every one but (e) and the work queue's.</summary>
+    public static readonly string[] AllTimedScenarios = AllScenarios.Where(s => !SeparateScenarios.Contains(s)).ToArray();
 
     /// <summary>The selected timed scenarios (those with something to run: <c>b-large</c> needs <c>--large-names</c> above 0).</summary>
     public IReadOnlyList<string> TimedScenarios =>
-        SelectedScenarios.Where(s => s != "e" && (s != "b-large" || Scenarios.LargeNames > 0)).ToArray();
+        SelectedScenarios.Where(s => !SeparateScenarios.Contains(s) && (s != "b-large" || Scenarios.LargeNames > 0)).ToArray();
 
     /// <summary>Whether (e) runs: selected, with <c>--scale</c> above 0.</summary>
     public bool RunsScale => SelectedScenarios.Contains("e") && Scenarios.ScaleLocks > 0;
 
+    /// <summary>The queue lengths the work queue scenarios run at: <c>q</c>'s, and <c>q-large</c>'s when <c>--queue-large</c> is above 0.</summary>
+    public IReadOnlyList<int> QueuePending
+    {
+        get
+        {
+            var pending = new List<int>();
+            if (SelectedScenarios.Contains("q"))
+            {
+                pending.AddRange(Scenarios.QueuePending);
+            }
+
+            if (SelectedScenarios.Contains("q-large") && Scenarios.QueueLargePending > 0)
+            {
+                pending.Add(Scenarios.QueueLargePending);
+            }
+
+            return pending;
+        }
+    }
+
     public const string Usage = """
         usage: LockBench --postgres CONNSTR --redis HOST:PORT --silo-dll PATH --state-dir DIR
                          [--results FILE.json] [--markdown FILE.md] [--peers pg-row,pg-advisory,redis,orleans-1,orleans-3,orleans-1-eager]
-                         [--scenarios a,b,c,d,f,b-large,e] [--duration SECONDS] [--warmup SECONDS]
+                         [--scenarios a,b,c,d,f,b-large,e,q,q-large] [--duration SECONDS] [--warmup SECONDS]
                          [--large-names NAMES (b-large; 0 skips it)] [--scale LOCKS ((e); 0 skips it)] [--idle-wait SECONDS]
+                         [--queue-large PENDING (q-large; 0 skips it)]
         Normally run by scripts/bench.sh, which starts PostgreSQL and Redis and passes these.
         """;
 
@@ -84,6 +109,11 @@ internal sealed record BenchOptions
         if (values.TryGetValue("--large-names", out var largeNames))
         {
             scenarios = scenarios with { LargeNames = int.TryParse(largeNames, out var count) && count >= 0 ? count : throw new ArgumentException($"--large-names must be a number, 0 to skip b-large (was '{largeNames}').") };
+        }
+
+        if (values.TryGetValue("--queue-large", out var queueLarge))
+        {
+            scenarios = scenarios with { QueueLargePending = int.TryParse(queueLarge, out var pending) && pending >= 0 ? pending : throw new ArgumentException($"--queue-large must be a number, 0 to skip q-large (was '{queueLarge}').") };
         }
 
         if (values.TryGetValue("--idle-wait", out var idleWait))

@@ -39,6 +39,11 @@ if (options.RunsScale && options.Peers.Contains("orleans-1"))
     await RunScaleAsync();
 }
 
+if (options.QueuePending.Count > 0)
+{
+    await RunQueueAsync();
+}
+
 var machine = await Machine.DescribeAsync(options.Postgres, options.Redis);
 var run = new RunInfo(startedAt, clock.Elapsed.TotalSeconds, machine, settings, loadAtStart, Machine.LoadAverage());
 var targets = Targets.Evaluate(results);
@@ -171,6 +176,60 @@ async Task RunScaleAsync()
     {
         results.Fail($"(e) orleans-1: the scenario failed: {exception.GetType().Name}: {exception.Message}");
         Console.Error.WriteLine(exception);
+    }
+}
+
+// The work queue (issue 14): its own peers, pg-skip-held, pg-skip-leased and orleans-3 (three silos on their defaults,
+// a cluster of its own), each through every queue length in turn.
+async Task RunQueueAsync()
+{
+    Log($"(q): pg-skip-held, pg-skip-leased, orleans-3; {settings.Clients} workers at {string.Join(", ", options.QueuePending.Select(p => p.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} pending");
+    var peers = new List<IBenchQueue>();
+    SiloCluster? cluster = null;
+    try
+    {
+        peers.Add(await PgSkipHeldQueue.CreateAsync(options.Postgres));
+        peers.Add(await PgSkipLeasedQueue.CreateAsync(options.Postgres, settings.QueueTtl));
+        cluster = await SiloCluster.StartAsync("orleans-3-queue", 3, SiloVariant.Defaults, options.SiloDll, options.Postgres, options.StateDirectory);
+        peers.Add(await OrleansQueue.ConnectAsync(cluster, options.Postgres, settings.QueueTtl));
+        foreach (var peer in peers)
+        {
+            results.Configure($"{peer.Name} (queue)", peer.Configuration);
+        }
+
+        foreach (var pending in options.QueuePending)
+        {
+            foreach (var peer in peers)
+            {
+                try
+                {
+                    await QueueThroughput.RunAsync(peer, pending, settings, results);
+                    LogScenario(QueueThroughput.Id(pending), peer.Name);
+                }
+                catch (Exception exception)
+                {
+                    results.Fail($"({QueueThroughput.Id(pending)}) {peer.Name}: the run failed: {exception.GetType().Name}: {exception.Message}");
+                    Console.Error.WriteLine(exception);
+                }
+            }
+        }
+    }
+    catch (Exception exception)
+    {
+        results.Fail($"(q): the peers could not be started: {exception.GetType().Name}: {exception.Message}");
+        Console.Error.WriteLine(exception);
+    }
+    finally
+    {
+        foreach (var peer in peers)
+        {
+            await peer.DisposeAsync();
+        }
+
+        if (cluster is not null)
+        {
+            await cluster.DisposeAsync();
+        }
     }
 }
 

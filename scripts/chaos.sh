@@ -4,7 +4,7 @@
 # checker reads what the clients saw (C1-C7, see README "Guarantees and how we test them").
 #
 #   scripts/chaos.sh              # the full suite (about 35 minutes, lazy release off and on; the partition tests need root, ip and iptables)
-#   scripts/chaos.sh --smoke      # baseline, silo kill (releases at once and lazy), client pause, PostgreSQL restart (lazy); in test.sh
+#   scripts/chaos.sh --smoke      # baseline, silo kill (releases at once and lazy), client pause, PostgreSQL restart (lazy), queue kill; in test.sh
 #   scripts/chaos.sh --only silo-kill,clock-skew-ahead
 #   dotnet tests/LockChaos/bin/Release/net10.0/LockChaos.dll check .chaos/silo-kill   # judge a kept history again
 #

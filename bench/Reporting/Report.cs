@@ -101,6 +101,7 @@ internal static class Report
         text.AppendLine();
         text.AppendLine("In (f) each peer runs its backend's semaphore: `pg-row` a table of slot rows claimed with a conditional update, `redis` DistributedLock.Redis's `RedisDistributedSemaphore`, `orleans-*` the semaphore grain (`pg-advisory` has none).");
         text.AppendLine();
+        AppendQueueTable(text, results);
         text.AppendLine("| target (orleans-1) | value | limit | met |");
         text.AppendLine("|---|---:|---:|:---:|");
         foreach (var target in targets)
@@ -170,6 +171,32 @@ internal static class Report
             ["notes"] = new JsonArray(results.Notes.Select(n => (JsonNode)JsonValue.Create(n)).ToArray()),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    // The work queue scenarios have peers of their own, so a table of their own: a row per queue length and peer.
+    private static void AppendQueueTable(StringBuilder text, BenchResults results)
+    {
+        var rows = results.Scenarios.Where(scenario => scenario.Key.StartsWith("q-", StringComparison.Ordinal))
+            .OrderBy(scenario => scenario.Value.Values.Select(metrics => metrics.GetValueOrDefault("pending")).FirstOrDefault())
+            .ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        text.AppendLine("Work queue (issue 14): 32 workers claim and complete with no work; the queue holds `pending` to twice that while measured.");
+        text.AppendLine();
+        text.AppendLine("| pending | peer | claims/s | claim p50 ms | claim p99 ms | storage bytes per claim | duplicate completions |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var (_, peers) in rows)
+        {
+            foreach (var (peer, m) in peers)
+            {
+                text.AppendLine($"| {Targets.Format(m.GetValueOrDefault("pending"))} | {peer} | {Targets.Format(m.GetValueOrDefault("claims_per_s"))} | {Targets.Format(m.GetValueOrDefault("claim_p50_ms"))} | {Targets.Format(m.GetValueOrDefault("claim_p99_ms"))} | {(m.TryGetValue("storage_bytes_per_claim", out var bytes) ? Targets.Format(bytes) : "–")} | {Targets.Format(m.GetValueOrDefault("duplicate_completions"))} |");
+            }
+        }
+
+        text.AppendLine();
     }
 
     // One line per peer: what it is, and for the service, its silos' settings and the storage tuning shared with pg-*.

@@ -45,7 +45,30 @@ internal static class Targets
             AtLeast("(e) silo memory returned after the idle wait, % of what the held locks took", r.Get("e", Subject, "memory_returned_pct"), 50,
                 $"RSS {Format(r.Get("e", Subject, "rss_held_mib"))} MiB held, {Format(r.Get("e", Subject, "rss_idle_mib"))} MiB after the idle wait, {Format(r.Get("e", Subject, "rss_before_mib"))} MiB before"),
         };
+        targets.AddRange(QueueTargets(r));
         return targets;
+    }
+
+    /// <summary>The work queue's targets (issue 14), judged on <c>orleans-3</c>; only when the queue scenarios ran.</summary>
+    private static IEnumerable<TargetResult> QueueTargets(BenchResults r)
+    {
+        const string queuePeer = "orleans-3";
+        var headline = Scenarios.QueueThroughput.Id(10_000);
+        var (small, large) = (Scenarios.QueueThroughput.Id(1_000), Scenarios.QueueThroughput.Id(100_000));
+        if (!r.Scenarios.Keys.Any(scenario => scenario.StartsWith("q-", StringComparison.Ordinal)))
+        {
+            yield break;
+        }
+
+        yield return AtLeast("(q) claims/s at 10,000 pending: orleans-3 / pg-skip-leased",
+            r.Get(headline, queuePeer, "claims_per_s") is { } ours && r.Get(headline, "pg-skip-leased", "claims_per_s") is { } theirs && theirs != 0 ? ours / theirs : null, 1.0,
+            $"orleans-3 {Format(r.Get(headline, queuePeer, "claims_per_s"))} /s vs pg-skip-leased {Format(r.Get(headline, "pg-skip-leased", "claims_per_s"))} /s (pg-skip-held {Format(r.Get(headline, "pg-skip-held", "claims_per_s"))} /s)");
+        yield return AtMost("(q) duplicate completions, every peer and queue length",
+            r.Scenarios.Where(scenario => scenario.Key.StartsWith("q-", StringComparison.Ordinal)).Sum(scenario => scenario.Value.Values.Sum(metrics => metrics.GetValueOrDefault("duplicate_completions"))), 0,
+            "a task completed twice fails the run");
+        yield return AtMost("(q) grain-storage bytes per claim, 100,000 / 1,000 pending (orleans-3)",
+            r.Get(large, queuePeer, "storage_bytes_per_claim") is { } atLarge && r.Get(small, queuePeer, "storage_bytes_per_claim") is { } atSmall && atSmall != 0 ? atLarge / atSmall : null, 1.1,
+            $"{Format(r.Get(large, queuePeer, "storage_bytes_per_claim"))} B at 100,000 vs {Format(r.Get(small, queuePeer, "storage_bytes_per_claim"))} B at 1,000 (from each storage row's version × its size)");
     }
 
     private static double? Ratio(BenchResults r, string scenario, string metric, string peer) =>

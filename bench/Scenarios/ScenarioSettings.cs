@@ -66,6 +66,15 @@ internal sealed record ScenarioSettings
     /// <summary>Lease of the scale scenario's grants: longer than the scenario, so keep-alive traffic stays small.</summary>
     public TimeSpan ScaleTtl { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Queue lengths of the queue scenario <c>q</c> (issue 14): the queue holds this many to twice as many pending tasks while measured.</summary>
+    public IReadOnlyList<int> QueuePending { get; init; } = [1_000, 10_000];
+
+    /// <summary>Queue length of <c>q-large</c>, the queue at 100,000 pending (<c>--queue-large</c>; 0 skips it).</summary>
+    public int QueueLargePending { get; init; } = 100_000;
+
+    /// <summary>Lease of every claim in the queue scenarios: far longer than any window, so no claim ends mid-scenario.</summary>
+    public TimeSpan QueueTtl { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long (e) waits at most for idle lock grains to deactivate after release.</summary>
     public TimeSpan IdleWait { get; init; } = TimeSpan.FromMinutes(4);
 }

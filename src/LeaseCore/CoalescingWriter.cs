@@ -12,7 +12,10 @@ namespace LockService.Leases;
 /// fails, every change in it fails closed with the same <see cref="LockStorageException"/>. Only one write is ever in
 /// flight, as <see cref="DurableRecord{TState}"/> requires. Runs on the grain's scheduler, so it needs no locks.
 /// </remarks>
-internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Func<TState, TState> copy, TimeProvider clock)
+/// <param name="record">The record the changes are written to.</param>
+/// <param name="copy">Copies a state, so changes are applied to a copy of the accepted one.</param>
+/// <param name="timeSource">The time each batch of changes is judged at: the grain's lease clock, read once per batch.</param>
+internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Func<TState, TState> copy, Func<DateTimeOffset> timeSource)
     where TState : class, new()
 {
     private List<IPendingChange> _queued = [];
@@ -47,12 +50,12 @@ internal sealed class CoalescingWriter<TState>(DurableRecord<TState> record, Fun
                 var batch = _queued;
                 _queued = [];
                 var next = copy(record.State);
-                var now = clock.GetUtcNow();
+                var at = timeSource();
                 var applied = new List<IPendingChange>(batch.Count);
                 var changed = false;
                 foreach (var pending in batch)
                 {
-                    if (pending.TryApply(next, now, out var didChange))
+                    if (pending.TryApply(next, at, out var didChange))
                     {
                         applied.Add(pending);
                         changed |= didChange;

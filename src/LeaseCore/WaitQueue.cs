@@ -98,6 +98,22 @@ internal sealed class WaitQueue<TResult>
         return _byKey.TryGetValue(key, out waiter!);
     }
 
+    /// <summary>
+    /// A caller that gave up (an abandon, a withdrawal): takes the waiter queued under <paramref name="key"/> out of the
+    /// queue and ends its wait with no result. False when none is queued under it (a waiter being granted is not).
+    /// </summary>
+    public bool TryWithdraw(string key)
+    {
+        if (!TryGet(key, out var waiter))
+        {
+            return false;
+        }
+
+        Remove(waiter);
+        waiter.Outcome.TrySetResult(null);
+        return true;
+    }
+
     /// <summary>Puts a new waiter at the back, keyed by its owner (a lock's waiters); the owner must not be queued already.</summary>
     public Waiter<TResult> Enqueue(string owner, TimeSpan ttl) => Enqueue(owner, owner, ttl);
 

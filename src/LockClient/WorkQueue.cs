@@ -115,7 +115,7 @@ public sealed partial class WorkQueue
             Start = (task, sentAt, retried, token) => task is null
                 ? Task.FromResult<TaskClaim?>(null)
                 : TaskClaim.StartAsync(new QueueTaskCalls(_provider, Name, task.TaskId, attempt.LeaseId), task, _worker, _options, sentAt, retried, _provider, token),
-            Withdraw = () => attempt.WithdrawAsync(_provider),
+            Withdraw = () => attempt.WithdrawAsync(),
         };
         return acquisition.RunAsync(wait, cancellationToken);
     }

@@ -101,12 +101,8 @@ public sealed partial class LockGrain
     {
         LockArguments.ValidateName(Name);
         LeaseIds.Validate(leaseId);
-        if (_waiters.TryGet(LeaseWaitKey(LeaseIdHash.BytesOf(leaseId)), out var waiter))
-        {
-            // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
-            _waiters.Remove(waiter);
-            waiter.Outcome.TrySetResult(null);
-        }
+        // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
+        _waiters.TryWithdraw(LeaseWaitKey(LeaseIdHash.BytesOf(leaseId)));
 
         var now = _leaseClock.Now();
         var current = Current;

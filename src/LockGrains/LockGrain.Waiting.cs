@@ -127,12 +127,8 @@ public sealed partial class LockGrain
     {
         LockArguments.ValidateName(Name);
         LockArguments.ValidateOwner(owner);
-        if (_waiters.TryGet(owner, out var waiter))
-        {
-            // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
-            _waiters.Remove(waiter);
-            waiter.Outcome.TrySetResult(null);
-        }
+        // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
+        _waiters.TryWithdraw(owner);
 
         var now = _leaseClock.Now();
         var current = Current;

@@ -17,6 +17,14 @@ public interface IQueueSegment : IGrainWithStringKey
     [Alias("Claim")]
     Task<SegmentClaim> Claim(string worker, string leaseIdHash, TimeSpan leaseTtl);
 
+    /// <summary>
+    /// Gives back the task the lease with this hash holds here (its claimer withdrew): pending again at once, durably,
+    /// its attempt not counted; its claim token stays, so the next claim's is still larger. False, changing nothing,
+    /// when the lease holds no valid claim here.
+    /// </summary>
+    [Alias("Release")]
+    Task<bool> Release(string leaseIdHash);
+
     /// <summary>The valid claim of the lease with this hash here, if any (a retried claim); writes nothing.</summary>
     [Alias("FindClaim")]
     Task<ClaimedTask?> FindClaim(string leaseIdHash);

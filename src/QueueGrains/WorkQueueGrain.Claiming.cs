@@ -20,6 +20,10 @@ public sealed partial class WorkQueueGrain
     // Claims being made right now, by lease-id hash, so a retried call joins the first one instead of claiming twice.
     private readonly Dictionary<string, Task<ClaimedTask?>> _claimsInFlight = new(StringComparer.Ordinal);
 
+    // The latest expiry among the claims in _claimsByLease (as claimed; an extension moves it later unseen): until then
+    // a claim the directory knows of may run, and the lease clock holds a forward step back.
+    private DateTimeOffset _latestClaimExpiry = DateTimeOffset.MinValue;
+
     private int _lastPruneCount;
     private bool _serving;
     private bool _serveAgain;
@@ -152,7 +156,8 @@ public sealed partial class WorkQueueGrain
     private async Task<ClaimedTask?> ClaimFromOldestAsync(string worker, string hash, TimeSpan leaseTtl)
     {
         var asked = new HashSet<long>();
-        while (_segments.Values.FirstOrDefault(view => view.MayHavePending(_clock.GetUtcNow()) && !asked.Contains(view.Number)) is { } segment)
+        var now = _leaseClock.Now();
+        while (_segments.Values.FirstOrDefault(view => view.MayHavePending(now) && !asked.Contains(view.Number)) is { } segment)
         {
             // Reserved before the call, so concurrent claims spread over the pending tasks instead of piling on one.
             var reserved = segment.Pending > 0;
@@ -181,6 +186,7 @@ public sealed partial class WorkQueueGrain
 
             segment.InFlight--;
             segment.Heard(answer.PendingLeft, answer.NextExpiry);
+            now = _leaseClock.Now();
             if (answer.Task is { } claimed)
             {
                 Remember(hash, segment.Number, claimed.ExpiresAt);
@@ -215,7 +221,7 @@ public sealed partial class WorkQueueGrain
                 while (true)
                 {
                     // Tasks pending, and one more per segment where a claim has ended since the directory last heard.
-                    var now = _clock.GetUtcNow();
+                    var now = _leaseClock.Now();
                     var budget = _segments.Values.Sum(view => view.Pending > 0 ? view.Pending : view.MayHavePending(now) ? 1 : 0);
                     var batch = new List<Waiter<ClaimedTask>>();
                     while (batch.Count < budget && _waiters.NextListening() is { } next)
@@ -281,10 +287,11 @@ public sealed partial class WorkQueueGrain
     private void Remember(string hash, long segment, DateTimeOffset expiresAt)
     {
         _claimsByLease[hash] = (segment, expiresAt);
+        _latestClaimExpiry = expiresAt > _latestClaimExpiry ? expiresAt : _latestClaimExpiry;
         if (_claimsByLease.Count > 2 * _lastPruneCount + 1024)
         {
             // Amortized: the map is walked once each time it doubles, so a claim costs O(1) on average.
-            var now = _clock.GetUtcNow();
+            var now = _leaseClock.Now();
             foreach (var (key, _) in _claimsByLease.Where(pair => pair.Value.ExpiresAt <= now).ToList())
             {
                 _claimsByLease.Remove(key);

@@ -25,6 +25,8 @@ namespace LockService.Queues;
 public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirectory
 {
     private readonly IGrainStorage _storage;
+    // The lock clock, for building _leaseClock only: the directory judges claims out (routing, the index of claims by
+    // lease) by _leaseClock, in step with its segments, which stamp the leases.
     private readonly TimeProvider _clock;
     private readonly LockGrainOptions _lockOptions;
     private readonly WorkQueueOptions _options;
@@ -33,6 +35,7 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
     private readonly SortedDictionary<long, SegmentView> _segments = new();
     private readonly Dictionary<string, string> _taskIdsByKey = new(StringComparer.Ordinal);
     private DurableRecord<QueueDirectoryState> _record = null!;
+    private LeaseClock _leaseClock = null!;
 
     public WorkQueueGrain(
         [FromKeyedServices(LockGrainServices.StorageProviderName)] IGrainStorage storage,
@@ -61,6 +64,10 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
         {
             Lost = DeactivateOnIdle,
         };
+
+        // Held back while a claim it knows of runs, so a forward step of the system clock does not drop a claim from
+        // the index early (a retried claim would then take a second task).
+        _leaseClock = new LeaseClock(_clock, at => _claimsInFlight.Count == 0 && _latestClaimExpiry <= at, _record.Subject, _logger);
 
         // A name that breaks the rules is refused by every call before it reaches the database.
         if (IsValidName(Name))
@@ -354,6 +361,7 @@ public sealed partial class WorkQueueGrain : Grain, IWorkQueueGrain, IQueueDirec
             foreach (var claim in summary.ClaimsOut)
             {
                 _claimsByLease[claim.LeaseIdHash] = (number, claim.ExpiresAt);
+                _latestClaimExpiry = claim.ExpiresAt > _latestClaimExpiry ? claim.ExpiresAt : _latestClaimExpiry;
             }
         }
 

@@ -67,18 +67,45 @@ public sealed partial class WorkQueueSegmentGrain
         return new SegmentClaim(claim, pending, nextExpiry);
     }
 
+    public async Task<bool> Release(string leaseIdHash)
+    {
+        ValidateKey();
+        var released = await _leases.ChangeAsync<bool>((next, now) =>
+        {
+            var index = next.FindClaimed(leaseIdHash, now);
+            if (index < 0)
+            {
+                // Not claimed here (any more) by this lease: expired, completed, abandoned or released already.
+                return (false, false);
+            }
+
+            next.SettleExpired(now, MaxAttempts);
+            var entry = next.Entries[index];
+            // The claimer never worked on it, so the claim is not an attempt; the token is not taken back (tokens only grow).
+            next.Entries[index] = entry with { Status = QueueTaskStatus.Pending, Attempts = entry.Attempts - 1 };
+            return (true, true);
+        }, "withdrawal");
+
+        if (released)
+        {
+            LogReleased(_queueName, _segment);
+        }
+
+        return released;
+    }
+
     public Task<ClaimedTask?> FindClaim(string leaseIdHash)
     {
         ValidateKey();
         var leases = Leases;
-        var index = leases.FindClaimed(leaseIdHash, _clock.GetUtcNow());
+        var index = leases.FindClaimed(leaseIdHash, _leaseClock.Now());
         return Task.FromResult<ClaimedTask?>(index < 0 ? null : ToClaimedTask(index, leases.Entries[index]));
     }
 
     public Task<SegmentSummary> Summarize()
     {
         ValidateKey();
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var leases = Leases;
         var payloads = Payloads;
         if (payloads.Purged)
@@ -126,7 +153,7 @@ public sealed partial class WorkQueueSegmentGrain
     public Task<IReadOnlyList<QueueTaskInfo>> List(QueueTaskStatus? status, int afterIndex, int limit)
     {
         ValidateKey();
-        var now = _clock.GetUtcNow();
+        var now = _leaseClock.Now();
         var page = new List<QueueTaskInfo>();
         var tasks = Payloads.Tasks;
         for (var i = Math.Max(0, afterIndex + 1); i < tasks.Count && page.Count < limit; i++)
@@ -160,7 +187,7 @@ public sealed partial class WorkQueueSegmentGrain
         }, "retry");
 
         LogRetried(_queueName, taskId);
-        return Describe(index, _clock.GetUtcNow());
+        return Describe(index, _leaseClock.Now());
     }
 
     public async Task<bool> Retire()

@@ -26,7 +26,7 @@ public sealed partial class WorkQueueSegmentGrain
 
         Reaper.Ticked();
         await ReturnExpiredAsync();
-        if (Leases.NextExpiryAfter(_clock.GetUtcNow()) is null)
+        if (Leases.NextExpiryAfter(_leaseClock.Now()) is null)
         {
             await UnregisterReaperAsync();
         }
@@ -39,9 +39,9 @@ public sealed partial class WorkQueueSegmentGrain
     private async Task CheckExpiryAsync()
     {
         await ReturnExpiredAsync();
-        if (Leases.NextExpiryAfter(_clock.GetUtcNow()) is { } next)
+        if (Leases.NextExpiryAfter(_leaseClock.Now()) is { } next)
         {
-            var remaining = next - _clock.GetUtcNow();
+            var remaining = next - _leaseClock.Now();
             WatchExpiry(remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining);
         }
     }
@@ -70,7 +70,7 @@ public sealed partial class WorkQueueSegmentGrain
             if (expired > 0)
             {
                 LogExpired(_queueName, _segment, expired);
-                QueueDirectory.SegmentChanged(_segment, pending, Leases.NextExpiryAfter(_clock.GetUtcNow()), drained: false).Ignore();
+                QueueDirectory.SegmentChanged(_segment, pending, Leases.NextExpiryAfter(_leaseClock.Now()), drained: false).Ignore();
             }
         }
         catch (LockStorageException)

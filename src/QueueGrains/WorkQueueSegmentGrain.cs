@@ -28,6 +28,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
     private const string SegmentMarker = "/seg-";
 
     private readonly IGrainStorage _storage;
+    // The lock clock, for building _leaseClock only: every lease decision reads the time from _leaseClock.
     private readonly TimeProvider _clock;
     private readonly LockGrainOptions _lockOptions;
     private readonly WorkQueueOptions _options;
@@ -36,6 +37,10 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
     private DurableRecord<SegmentLeases> _leaseRecord = null!;
     private CoalescingWriter<SegmentPayloads> _payloads = null!;
     private CoalescingWriter<SegmentLeases> _leases = null!;
+
+    // The time leases are judged and stamped by: the lock clock, held back while claims run if the system clock steps
+    // forward (LeaseClock says why). Made in OnActivateAsync, with the records it consults.
+    private LeaseClock _leaseClock = null!;
     private string _queueName = "";
     private long _segment = -1;
 
@@ -66,8 +71,9 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         var subject = new DurableRecordSubject($"Queue segment '{key}'", "Retry the call; a claim with the same lease id finds a claim that did land.");
         _payloadRecord = new DurableRecord<SegmentPayloads>(_storage, WorkQueueStorage.PayloadsStateName, storageId, subject, _logger) { Lost = DeactivateOnIdle };
         _leaseRecord = new DurableRecord<SegmentLeases>(_storage, WorkQueueStorage.LeasesStateName, storageId, subject, _logger) { Lost = DeactivateOnIdle };
-        _payloads = new CoalescingWriter<SegmentPayloads>(_payloadRecord, state => state.Copy(), _clock);
-        _leases = new CoalescingWriter<SegmentLeases>(_leaseRecord, state => state.Copy(), _clock);
+        _leaseClock = new LeaseClock(_clock, at => !_leases.Busy && Leases.NextExpiryAfter(at) is null, subject, _logger);
+        _payloads = new CoalescingWriter<SegmentPayloads>(_payloadRecord, state => state.Copy(), _leaseClock.Now);
+        _leases = new CoalescingWriter<SegmentLeases>(_leaseRecord, state => state.Copy(), _leaseClock.Now);
 
         // A key that is not a valid segment key is refused by every call before it reaches the database.
         if (TryParseKey(key, out _queueName, out _segment))
@@ -133,7 +139,7 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
         if (returned)
         {
             LogAbandoned(_queueName, taskId);
-            QueueDirectory.SegmentChanged(_segment, pending, Leases.NextExpiryAfter(_clock.GetUtcNow()), drained: false).Ignore();
+            QueueDirectory.SegmentChanged(_segment, pending, Leases.NextExpiryAfter(_leaseClock.Now()), drained: false).Ignore();
         }
 
         return returned;
@@ -280,6 +286,9 @@ public sealed partial class WorkQueueSegmentGrain : Grain, IWorkQueueSegmentGrai
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Queue '{QueueName}': task {TaskId} completed.")]
     private partial void LogCompleted(string queueName, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Queue '{QueueName}', segment {Segment}: a withdrawn claim's task is pending again, its attempt not counted.")]
+    private partial void LogReleased(string queueName, long segment);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Queue '{QueueName}': task {TaskId} abandoned by its worker.")]
     private partial void LogAbandoned(string queueName, string taskId);

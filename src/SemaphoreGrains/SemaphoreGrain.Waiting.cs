@@ -121,12 +121,8 @@ public sealed partial class SemaphoreGrain
         ValidateName();
         LeaseIds.Validate(leaseId);
         var hash = LeaseIdHash.Of(leaseId);
-        if (_waiters.TryGet(hash, out var waiter))
-        {
-            // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
-            _waiters.Remove(waiter);
-            waiter.Outcome.TrySetResult(null);
-        }
+        // Not Granting: grants are written in ordinary turns, and this is one too, so none is in flight.
+        _waiters.TryWithdraw(hash);
 
         var now = _leaseClock.Now();
         var current = Current;

@@ -40,6 +40,19 @@ public interface IWorkQueueGrain : IGrainWithStringKey
     [ResponseTimeout("00:35:00")]
     Task<ClaimedTask?> Claim(string worker, string leaseId, TimeSpan leaseTtl, TimeSpan wait, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Withdraws the claim attempt of <paramref name="leaseId"/>, for a claimer that gave up (a cancelled long poll, an
+    /// HTTP client that disconnected): a claim call of it that is waiting leaves the queue of claimers and returns
+    /// nothing, and a task claimed under it (whose answer may have been lost) is pending again at once, its attempt not
+    /// counted. A claim being made for it right now is waited for and then given back. Idempotent: asking again finds
+    /// nothing and changes nothing.
+    /// </summary>
+    /// <returns><see langword="true"/> when a waiting claim call or a claimed task was withdrawn; <see langword="false"/> when the lease had neither.</returns>
+    /// <exception cref="ArgumentException">The lease id is malformed.</exception>
+    [Alias("Withdraw")]
+    [AlwaysInterleave]
+    Task<bool> Withdraw(string leaseId);
+
     /// <summary>Counts of the queue's tasks by status and the completed count per worker (the tasks ever completed in this queue).</summary>
     [Alias("Stats")]
     Task<QueueStats> Stats();

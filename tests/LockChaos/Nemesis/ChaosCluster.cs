@@ -17,8 +17,13 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly List<(string Id, Process Process)> _clients = [];
     private readonly ChaosSettings _settings;
     private readonly string _historyFolder;
+    private readonly List<QueueWorkerProcess> _queueWorkers = [];
     private LockClientConnection? _nemesisClient;
     private int _nextClient;
+    private QueueWorkload? _queueWorkload;
+    private QueueWorkerProcess[] _liveQueueWorkers = [];
+    private int[] _queueWorkerIncarnations = [];
+    private int _queueWorkersKilled;
 
     public ChaosCluster(ChaosSettings settings, string connectionString, string historyFolder, string name)
     {
@@ -168,6 +173,59 @@ public sealed class ChaosCluster : IAsyncDisposable
         Faults.Log($"the workload made no grants of every kind within {deadline.TotalSeconds:0} s; the faults start anyway");
     }
 
+    /// <summary>Starts the queue workload's worker processes (names <c>w{index}-{incarnation}</c>), logging into the history folder.</summary>
+    public void StartQueueWorkers(QueueWorkload workload)
+    {
+        _queueWorkload = workload;
+        _liveQueueWorkers = new QueueWorkerProcess[workload.Workers];
+        _queueWorkerIncarnations = new int[workload.Workers];
+        for (var i = 0; i < workload.Workers; i++)
+        {
+            _liveQueueWorkers[i] = StartQueueWorker(i);
+        }
+    }
+
+    /// <summary>The queue workload's worker slots (one live worker process each).</summary>
+    public int QueueWorkerCount => _liveQueueWorkers.Length;
+
+    /// <summary>Kills worker <paramref name="index"/> with SIGKILL and starts a new incarnation in its place; returns the killed one's name.</summary>
+    public async Task<string> KillQueueWorkerAsync(int index)
+    {
+        var victim = _liveQueueWorkers[index];
+        await victim.KillAsync();
+        _queueWorkersKilled++;
+        _queueWorkerIncarnations[index]++;
+        _liveQueueWorkers[index] = StartQueueWorker(index);
+        return victim.Worker;
+    }
+
+    /// <summary>Every queue worker incarnation's log, the killed ones' with their time of death.</summary>
+    public IReadOnlyList<QueueWorkerLog> ReadQueueWorkerLogs() => _queueWorkers.Select(worker => worker.ToLog()).ToList();
+
+    /// <summary>Queue workers the nemesis killed.</summary>
+    public int QueueWorkersKilled => _queueWorkersKilled;
+
+    /// <summary>
+    /// Stops every queue worker with SIGKILL, noting when: once the queue is drained they only wait for a task, but one
+    /// may not have logged its last completion yet, and the checker counts such a completion only for a killed worker.
+    /// </summary>
+    public async Task StopQueueWorkersAsync()
+    {
+        foreach (var worker in _liveQueueWorkers)
+        {
+            await worker.KillAsync();
+        }
+    }
+
+    private QueueWorkerProcess StartQueueWorker(int index)
+    {
+        var workload = _queueWorkload!;
+        var worker = QueueWorkerProcess.Start(
+            Gateways, ClusterId, ServiceId, workload.Queue, $"w{index}-{_queueWorkerIncarnations[index]}", _historyFolder, workload.Ttl, workload.WorkMs, workload.FailurePercent);
+        _queueWorkers.Add(worker);
+        return worker;
+    }
+
     public IReadOnlyList<(string Id, Process Process)> LiveClients => _clients.Where(c => !c.Process.HasExited).ToList();
 
     /// <summary>The silo that hosts the lock's activation now, if the directory knows one.</summary>
@@ -202,6 +260,9 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     private long _faultIds;
 
+    /// <summary>How many faults the nemesis recorded.</summary>
+    public int FaultCount => (int)Interlocked.Read(ref _faultIds);
+
     public async Task WaitForClientsAsync(TimeSpan deadline)
     {
         using var timeout = new CancellationTokenSource(deadline);
@@ -230,6 +291,11 @@ public sealed class ChaosCluster : IAsyncDisposable
 
             await process.WaitForExitAsync();
             process.Dispose();
+        }
+
+        foreach (var worker in _queueWorkers)
+        {
+            await worker.DisposeAsync();
         }
 
         if (_nemesisClient is not null)

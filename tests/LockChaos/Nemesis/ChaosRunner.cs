@@ -21,6 +21,13 @@ public sealed class ChaosRunner(PostgresControl postgres, string sqlFolder, stri
 
         Directory.CreateDirectory(historyFolder);
         var database = await SchemaDatabase.CreateAsync(postgres.AdminConnectionString, Truncate($"chaos_{test.Name.Replace('-', '_')}_{Guid.NewGuid():N}", 50), sqlFolder, ProtectedResources.Schema);
+        if (test.Queue is { } queue)
+        {
+            var queueReport = await QueueChaosRun.RunAsync(test, queue, database, historyFolder);
+            await File.WriteAllTextAsync(Path.Combine(historyFolder, "report.json"), JsonSerializer.Serialize(queueReport, new JsonSerializerOptions { WriteIndented = true }));
+            return (queueReport, started.Elapsed);
+        }
+
         Console.WriteLine($"== {test.Name}: {test.Settings.Clients} clients × {test.Settings.WorkersPerClient}, {test.Settings.Locks} locks, TTL {test.Settings.Ttl.TotalSeconds:0.#} s, {test.Settings.Duration.TotalSeconds:0} s, release {test.Settings.ReleaseMode}");
 
         var notes = new List<string>();

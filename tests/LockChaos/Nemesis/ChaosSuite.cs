@@ -1,3 +1,5 @@
+using LockService.Chaos.Workload;
+
 namespace LockService.Chaos.Nemesis;
 
 /// <summary>The chaos tests: the full suite, and the smoke subset that runs in scripts/test.sh.</summary>
@@ -29,6 +31,8 @@ public static class ChaosSuite
         new("crash-after-write", Settings(), Faults.CrashAfterWriteAsync, SiloArguments: _ => ["--enable-fault-injection", "--chaos-crash-after-write-of", "chaos-crash"]),
         new("many-locks", Settings(locks: 100), Faults.Every(Faults.KillHostingSiloAsync)),
         new("overload", Settings(duration: 120) with { Clients = 4 }, Overload.RunAsync, SiloArguments: Overload.SiloArguments),
+        // The work queue: 16 worker processes while workers and silos are killed (QueueChaosRun).
+        QueueKill(Settings(duration: 60) with { FaultInterval = (TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(10)) }, new QueueWorkload { Workers = 16 }),
 
         // Lazily durable release again, where a fault can lose a release that is still only in memory: a silo killed,
         // paused past failure detection, cut off or restarted, or storage gone when the deferred write runs. Storage
@@ -45,7 +49,8 @@ public static class ChaosSuite
 
     /// <summary>
     /// Both release modes, briefly: the silo kill in each (with releases at once aimed first at the hot semaphore's
-    /// silo, lazily at the hot lock's), the client pause with releases at once, the PostgreSQL restart lazily.
+    /// silo, lazily at the hot lock's), the client pause with releases at once, the PostgreSQL restart lazily; and the
+    /// work queue with workers and silos killed.
     /// </summary>
     public static IReadOnlyList<ChaosTest> Smoke(PostgresControl postgres) =>
     [
@@ -54,7 +59,12 @@ public static class ChaosSuite
         Lazy(new("silo-kill", Smoke(25), Faults.Every(Faults.KillHostingSiloAsync))),
         new("client-pause", Smoke(22), Faults.Every(Faults.PauseClientAsync)),
         Lazy(new("postgres-restart", Smoke(20), Faults.Every(Faults.Postgres(postgres, "restart")))),
+        QueueKill(Smoke(25) with { FaultInterval = (TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(7)) }, new QueueWorkload()),
     ];
+
+    /// <summary>The queue workload, a worker or a silo killed at random each round; judged by the queue checker.</summary>
+    private static ChaosTest QueueKill(ChaosSettings settings, QueueWorkload workload) =>
+        new("queue-kill", settings, Faults.Every(Faults.KillQueueWorkerOrSiloAsync), Queue: workload);
 
     /// <summary>The same test with lazily durable release (the benchmark's 5 s), named with a <c>-lazy</c> suffix.</summary>
     private static ChaosTest Lazy(ChaosTest test) =>

@@ -1,3 +1,5 @@
+using LockService.Chaos.Workload;
+
 namespace LockService.Chaos.Nemesis;
 
 /// <summary>
@@ -6,7 +8,8 @@ namespace LockService.Chaos.Nemesis;
 /// beyond the stated bound); <see cref="MeasureC7"/> the test where a handle's belief past another grant is (clock skew
 /// beyond the handle's safety margin, which is all the loss signal can absorb once renewals fail);
 /// <see cref="SiloNetworks"/> puts each silo in a network namespace of its own (<see cref="SiloNetwork"/>) so the
-/// nemesis can partition it.
+/// nemesis can partition it. A test with a <see cref="Queue"/> workload runs queue workers instead of lock clients and is
+/// judged by <see cref="Workload.QueueWorkerLogs"/> (see <see cref="QueueChaosRun"/>).
 /// </summary>
 public sealed record ChaosTest(
     string Name,
@@ -15,4 +18,5 @@ public sealed record ChaosTest(
     Func<int, IEnumerable<string>>? SiloArguments = null,
     bool MeasureC3 = false,
     bool MeasureC7 = false,
-    bool SiloNetworks = false);
+    bool SiloNetworks = false,
+    QueueWorkload? Queue = null);

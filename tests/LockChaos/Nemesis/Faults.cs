@@ -100,6 +100,29 @@ public static class Faults
         Log($"migrating {string.Join(", ", moves)}; {HotLock} is now on silo {after?.Index}");
     }
 
+    /// <summary>
+    /// The queue workload's fault: a queue worker killed with SIGKILL at random (a new incarnation takes its place) in
+    /// even rounds, a silo chosen at random killed and restarted in odd ones.
+    /// </summary>
+    public static async Task KillQueueWorkerOrSiloAsync(ChaosCluster cluster, ChaosSettings settings, int round)
+    {
+        var at = HistoryFile.Now();
+        if (round % 2 == 0)
+        {
+            var worker = await cluster.KillQueueWorkerAsync(Random.Next(cluster.QueueWorkerCount));
+            cluster.RecordFault($"kill -9 queue worker {worker}", at, HistoryFile.Now());
+            Log($"kill -9 queue worker {worker}");
+            return;
+        }
+
+        var slot = cluster.Silos[Random.Next(cluster.Silos.Count)];
+        slot.Process!.Kill();
+        cluster.RecordFault($"kill -9 silo {slot.Index}", at, at);
+        Log($"kill -9 silo {slot.Index}");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await cluster.RestartSiloAsync(slot);
+    }
+
     public static Task KillClientAsync(ChaosCluster cluster, ChaosSettings settings, int round)
     {
         var clients = cluster.LiveClients;

@@ -76,6 +76,11 @@ public sealed class BenchConfigurationTests
         Assert.Equal(new[] { "a", "b", "c", "d", "f" }, noLarge.TimedScenarios);
         Assert.False(noLarge.RunsScale);
 
+        // The work queue runs on peers of its own, at 1,000 and 10,000 pending, and at 100,000 unless --queue-large is 0.
+        Assert.Equal(new[] { 1_000, 10_000, 100_000 }, everything.QueuePending);
+        Assert.Equal(new[] { 1_000, 10_000 }, BenchOptions.Parse([.. required, "--scenarios", "q,q-large", "--queue-large", "0"]).QueuePending);
+        Assert.Empty(onlyF.QueuePending);
+
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse([.. required, "--scenarios", "a,g"]));
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse([.. required, "--peers", "orleans-1-tuned"]));
     }

@@ -18,7 +18,7 @@ public sealed class ChaosSuiteTests
 
         var atOnce = tests.Where(t => t.Settings.ReleaseWriteDelay == TimeSpan.Zero).Select(t => t.Name).ToList();
         var lazy = tests.Where(t => t.Settings.ReleaseWriteDelay > TimeSpan.Zero).ToList();
-        Assert.Equal(17, atOnce.Count);
+        Assert.Equal(18, atOnce.Count);
         Assert.Equal(
             ["baseline-lazy", "silo-kill-lazy", "silo-pause-lazy", "postgres-stop-lazy", "partition-silo-lazy", "rolling-restart-join-die-lazy", "many-locks-lazy"],
             lazy.Select(t => t.Name));
@@ -36,13 +36,25 @@ public sealed class ChaosSuiteTests
     }
 
     [Fact]
-    public void Every_test_runs_semaphore_workers_beside_the_lock_workers_more_of_them_than_a_semaphore_has_slots()
+    public void Every_lock_test_runs_semaphore_workers_beside_the_lock_workers_more_of_them_than_a_semaphore_has_slots()
     {
-        Assert.All(ChaosSuite.Smoke(Postgres).Concat(ChaosSuite.Full(Postgres)), test =>
+        // The queue tests run queue workers instead of lock and semaphore clients.
+        Assert.All(ChaosSuite.Smoke(Postgres).Concat(ChaosSuite.Full(Postgres)).Where(test => test.Queue is null), test =>
         {
             var workers = test.Settings.Clients * test.Settings.SemaphoreWorkersPerClient;
             Assert.True(workers > test.Settings.Semaphores * test.Settings.SemaphoreMaxCount, $"{test.Name}: {workers} semaphore workers on {test.Settings.Semaphores} × {test.Settings.SemaphoreMaxCount} slots do not contend");
         });
+    }
+
+    [Fact]
+    public void The_smoke_and_full_suites_run_the_queue_workload_with_workers_and_silos_killed()
+    {
+        var smoke = Assert.Single(ChaosSuite.Smoke(Postgres), test => test.Queue is not null);
+        var full = Assert.Single(ChaosSuite.Full(Postgres), test => test.Queue is not null);
+
+        Assert.Equal(("queue-kill", "queue-kill"), (smoke.Name, full.Name));
+        Assert.Equal(16, full.Queue!.Workers);
+        Assert.True(smoke.Queue!.Workers > 1);
     }
 
     [Fact]

@@ -215,6 +215,42 @@ public abstract class WorkQueueClientTestCases<TFixture>(TFixture fixture)
     }
 
     [Fact]
+    public async Task A_claim_cancelled_after_its_task_was_handed_out_withdraws_it_and_the_attempt_does_not_count()
+    {
+        var queue = Locks.CreateQueue(LockNames.Unique("q-withdraw"));
+        using var cancel = new CancellationTokenSource();
+        ClaimedTask? landed = null;
+        _hooks.Claim = async call =>
+        {
+            var result = await call();
+            if (result is not null && Interlocked.CompareExchange(ref landed, result, null) is null)
+            {
+                // The task was handed out while the caller gave up: the answer never reaches it.
+                cancel.Cancel();
+                throw new TimeoutException("injected: the claim landed, its answer was lost");
+            }
+
+            return result;
+        };
+        var waiting = queue.ClaimAsync(Patience, cancel.Token).AsTask();
+        await Eventually.ReturnsAsync(() => Grain(queue.Name).Stats(), s => s.WaitingClaimers == 1, "one waiting claimer");
+
+        var id = Assert.Single(await queue.EnqueueAsync(["job"]));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(id, landed?.TaskId);
+        Assert.Equal(_hooks.LeaseIdsOf(nameof(IWorkQueueGrain.Claim)).First(), _hooks.LeaseIdsOf(nameof(IWorkQueueGrain.Withdraw)).First());
+        Assert.Empty(_hooks.LeaseIdsOf(nameof(IWorkQueueSegmentGrain.Abandon)));
+        // Pending again at once (no lease had to end), and the next claim is the same attempt with a larger token.
+        await Eventually.ReturnsAsync(() => Grain(queue.Name).Stats(), s => s is { Pending: 1, Claimed: 0 }, "the withdrawn task pending again");
+        _hooks.Claim = null;
+        await using var next = await queue.TryClaimAsync();
+        Assert.NotNull(next);
+        Assert.Equal((id, 1), (next.TaskId, next.Attempt));
+        Assert.True(next.ClaimToken > landed!.ClaimToken);
+    }
+
+    [Fact]
     public async Task Keyed_enqueue_is_idempotent()
     {
         var queue = Locks.CreateQueue(LockNames.Unique("q-keyed"));

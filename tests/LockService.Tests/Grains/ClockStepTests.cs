@@ -109,6 +109,38 @@ public sealed class ClockStepTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_forward_step_of_the_system_clock_does_not_end_a_running_queue_claim()
+    {
+        var name = LockNames.Unique("clock-step-queue");
+        var queue = fixture.Grains.GetGrain<IWorkQueueGrain>(name);
+        await queue.Enqueue([new NewTask("job")]);
+        var leaseId = LeaseIds.New();
+        var first = await queue.Claim("first", leaseId, Ttl, TimeSpan.Zero);
+        Assert.NotNull(first);
+        fixture.Clock.Advance(TimeSpan.FromSeconds(2));
+
+        fixture.Clock.StepSystemClock(Step);
+        try
+        {
+            // Neither the directory (routing) nor the segment (judging) takes the running claim for ended.
+            Assert.Null(await queue.Claim("second", LeaseIds.New(), Ttl, TimeSpan.Zero));
+            var segment = WorkQueueTaskIds.SegmentOf(fixture.Grains, name, first.TaskId);
+            // Extended in the held-back time: 2 s after the claim on the monotonic clock, not 32 s.
+            Assert.Equal(first.ExpiresAt + TimeSpan.FromSeconds(2), await segment.Extend(first.TaskId, leaseId, Ttl));
+
+            // The claim still ends once its length has passed on the monotonic clock, and its task is claimed again.
+            fixture.Clock.Advance(Ttl + TimeSpan.FromSeconds(1));
+            var next = await queue.Claim("second", LeaseIds.New(), Ttl, TimeSpan.Zero);
+            Assert.Equal((first.TaskId, 2L), (next?.TaskId, next?.ClaimToken));
+            await Assert.ThrowsAsync<TaskLeaseLostException>(() => segment.Complete(first.TaskId, leaseId));
+        }
+        finally
+        {
+            fixture.Clock.StepSystemClock(-Step);
+        }
+    }
+
+    [Fact]
     public async Task A_backward_step_of_the_system_clock_is_followed_at_once_and_only_lengthens_a_running_lease()
     {
         var grain = fixture.Grains.GetGrain<ILockGrain>(LockNames.Unique("clock-step-back"));

@@ -32,6 +32,8 @@ public sealed class ScriptedQueueGrain(IWorkQueueGrain inner, QueueCallHooks hoo
     public Task<ClaimedTask?> Claim(string worker, string leaseId, TimeSpan leaseTtl, TimeSpan wait, CancellationToken cancellationToken = default) =>
         hooks.Run(nameof(Claim), leaseId, hooks.Claim, () => inner.Claim(worker, leaseId, leaseTtl, wait, cancellationToken));
 
+    public Task<bool> Withdraw(string leaseId) => hooks.Run(nameof(Withdraw), leaseId, null, () => inner.Withdraw(leaseId));
+
     public Task<QueueStats> Stats() => inner.Stats();
 
     public Task<QueueTaskPage> List(QueueTaskStatus? status, string? after, int limit) => inner.List(status, after, limit);

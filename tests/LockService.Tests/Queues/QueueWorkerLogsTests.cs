@@ -49,6 +49,24 @@ public sealed class QueueWorkerLogsTests
         Assert.Contains(violations, v => v.Contains("worker w1: the queue counts 1 completions, its log shows 2"));
     }
 
+    [Fact]
+    public void A_completion_from_a_stale_claim_and_a_task_left_unfinished_are_violations()
+    {
+        var logs = new[]
+        {
+            // w1 lost its claim of 0-0 (w2's claim with token 2 came after), yet its completion was accepted.
+            new QueueWorkerLog("w1", ["start 0-0 1 1 100", "lost 0-0 1 150", "end 0-0 1 160", "done 0-0 1 170"], null),
+            // The current claim of 0-0 was refused, and 0-1's only claim failed: nobody finished 0-1.
+            new QueueWorkerLog("w2", ["start 0-0 2 2 200", "end 0-0 2 210", "refused 0-0 2 220", "start 0-1 1 1 300", "end 0-1 1 310", "failed 0-1 1 320"], null),
+        };
+
+        var violations = QueueWorkerLogs.Check(TwoTasks, Stats(done: 1, ("w1", 1)), logs);
+
+        Assert.Contains(violations, v => v.Contains("task 0-0 was completed by claim token 1, but claimed again later with token 2"));
+        Assert.Contains(violations, v => v.Contains("task 0-1: no claim completed it (last claim token 1 by w2 ended with failed)"));
+        Assert.Contains(violations, v => v.Contains("expected 2 done"));
+    }
+
     private static QueueStats Stats(long done, params (string Worker, long Completed)[] workers) =>
         new("q", Pending: 0, Claimed: 0, Done: done, Dead: 0, WaitingClaimers: 0, workers.ToDictionary(w => w.Worker, w => w.Completed));
 }

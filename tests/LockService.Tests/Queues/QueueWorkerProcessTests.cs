@@ -13,10 +13,10 @@ namespace LockService.Tests.Queues;
 public sealed class QueueWorkerProcessTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// The issue asks for 10,000; on this loaded 2-core machine that is far more than the faults need, so the test uses
-    /// fewer tasks with the same 16 workers and 3 silos, and places its faults by progress, not by time.
+    /// The issue's scale. The faults are placed by progress, not by time, so a slow (loaded) machine takes longer but
+    /// meets the same faults at the same points.
     /// </summary>
-    private const int Tasks = 3_000;
+    private const int Tasks = 10_000;
 
     private const int Workers = 16;
 
@@ -72,13 +72,14 @@ public sealed class QueueWorkerProcessTests(ITestOutputHelper output)
             stats = await Eventually.ReturnsAsync(() => StatsAsync(cluster, queueName), s => s is { Pending: 0, Claimed: 0 }, "nothing pending or claimed", Patience);
             Assert.Equal(3, siloKills);
 
-            // Idle workers are only waiting for a task: stopping them now changes nothing the check reads.
+            // Idle workers only wait for a task now, but one may not have logged its last completion yet: killed with
+            // the time noted, so the checker counts that completion for it.
             foreach (var worker in workers)
             {
-                await worker.DisposeAsync();
+                await worker.KillAsync();
             }
 
-            var logs = retired.Concat(workers).Select(w => new QueueWorkerLog(w.Worker, w.ReadLog(), w.KilledAtMs)).ToList();
+            var logs = retired.Concat(workers).Select(w => w.ToLog()).ToList();
             var claims = logs.Sum(l => l.Lines.Count(line => line.StartsWith("start ", StringComparison.Ordinal)));
             output.WriteLine($"{claims} claims for {Tasks} tasks by {logs.Count} worker incarnations ({retired.Count} killed); {stats.CompletedByWorker.Count} workers completed tasks");
             var violations = QueueWorkerLogs.Check(ids, stats, logs);
@@ -106,7 +107,7 @@ public sealed class QueueWorkerProcessTests(ITestOutputHelper output)
     }
 
     private static QueueWorkerProcess StartWorker(SiloProcessCluster cluster, string queue, int index, int incarnation, string logFolder) =>
-        QueueWorkerProcess.Start(cluster, queue, $"w{index}-{incarnation}", logFolder, Ttl, workMs: "0-20", failurePercent: 1);
+        QueueWorkerProcess.Start(cluster.Gateways, cluster.ClusterId, cluster.ServiceId, queue, $"w{index}-{incarnation}", logFolder, Ttl, workMs: "0-10", failurePercent: 1);
 
     private static Task<QueueStats> WaitForDoneAsync(SiloProcessCluster cluster, string queue, int done) =>
         Eventually.ReturnsAsync(() => StatsAsync(cluster, queue), s => s.Done >= done, $"{done} tasks done", Patience);

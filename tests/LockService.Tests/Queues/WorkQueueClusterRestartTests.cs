@@ -41,4 +41,33 @@ public sealed class WorkQueueClusterRestartTests
         await WorkQueueTaskIds.SegmentOf(after.Grains, name, held.TaskId).Complete(held.TaskId, heldLease);
         Assert.Equal("0-3", (await restarted.Enqueue([new NewTask("d")])).Single());
     }
+
+    [Fact]
+    public async Task A_claim_made_before_a_full_cluster_restart_is_found_by_its_lease_id_and_withdrawn_after_it()
+    {
+        var database = await TestDatabase.CreateAsync("locks_queue_withdraw_restart");
+        var serviceId = $"queue-withdraw-restart-{Guid.NewGuid():N}";
+        var name = LockNames.Unique("q-withdraw-restart");
+        var lostLease = LeaseIds.New();
+
+        ClaimedTask lost;
+        await using (var before = await PostgresTestCluster.StartAsync(database, serviceId, silos: 1))
+        {
+            var queue = before.Grains.GetGrain<IWorkQueueGrain>(name);
+            await queue.Enqueue([new NewTask("a")]);
+            lost = (await queue.Claim("worker-1", lostLease, Ttl, TimeSpan.Zero))!;
+        }
+
+        // A new activation rebuilds its index of claims out from the segments: the same lease id finds its claim again,
+        // and withdrawing it gives the task back at once without counting the attempt.
+        await using var after = await PostgresTestCluster.StartAsync(database, serviceId, silos: 1);
+        var restarted = after.Grains.GetGrain<IWorkQueueGrain>(name);
+        Assert.Equal(lost, await restarted.Claim("worker-1", lostLease, Ttl, TimeSpan.Zero));
+
+        Assert.True(await restarted.Withdraw(lostLease));
+
+        Assert.False(await restarted.Withdraw(lostLease));
+        var reclaimed = await restarted.Claim("worker-2", LeaseIds.New(), Ttl, TimeSpan.Zero);
+        Assert.Equal((lost.TaskId, 2L, 1), (reclaimed?.TaskId, reclaimed?.ClaimToken, reclaimed?.Attempt));
+    }
 }

@@ -243,6 +243,67 @@ public abstract class WorkQueueGrainTestCases<TFixture>(TFixture fixture)
     }
 
     [Fact]
+    public async Task Withdraw_takes_a_waiting_claimer_out_of_the_queue_and_its_wait_returns_nothing()
+    {
+        var name = LockNames.Unique("q-withdraw-wait");
+        var leaseId = LeaseIds.New();
+        var waiting = Queue(name).Claim("gave-up", leaseId, Ttl, LongWait);
+        await Eventually.ReturnsAsync(() => Queue(name).Stats(), stats => stats.WaitingClaimers == 1, "the waiting claimer");
+
+        Assert.True(await Queue(name).Withdraw(leaseId));
+
+        Assert.Null(await waiting.WaitAsync(LongWait));
+        Assert.Equal(0, (await Queue(name).Stats()).WaitingClaimers);
+        // Idempotent: nothing left to withdraw, and nothing changes.
+        Assert.False(await Queue(name).Withdraw(leaseId));
+        var id = Assert.Single(await Queue(name).Enqueue(Payloads("job")));
+        var claimed = await Queue(name).Claim("worker", LeaseIds.New(), Ttl, TimeSpan.Zero);
+        Assert.Equal((id, 1L, 1), (claimed?.TaskId, claimed?.ClaimToken, claimed?.Attempt));
+    }
+
+    [Fact]
+    public async Task Withdraw_returns_a_claimed_task_at_once_without_counting_an_attempt_and_is_idempotent()
+    {
+        var name = LockNames.Unique("q-withdraw-claim");
+        await Queue(name).Enqueue(Payloads("job"));
+        var lostLease = LeaseIds.New();
+        // Claimed, and (as far as the claimer knows) the answer was lost: it gives up and withdraws.
+        var lost = await Queue(name).Claim("gave-up", lostLease, Ttl, TimeSpan.Zero);
+        var waiting = Queue(name).Claim("waiter", LeaseIds.New(), Ttl, LongWait);
+        await Eventually.ReturnsAsync(() => Queue(name).Stats(), stats => stats.WaitingClaimers == 1, "the waiting claimer");
+
+        Assert.True(await Queue(name).Withdraw(lostLease));
+
+        // Handed on at once (the fake clock never moved, so no lease ended): the same task, the same attempt, a larger token.
+        var handed = await waiting.WaitAsync(LongWait);
+        Assert.Equal((lost!.TaskId, 2L, 1), (handed?.TaskId, handed?.ClaimToken, handed?.Attempt));
+        var refused = await Assert.ThrowsAsync<TaskLeaseLostException>(() => SegmentOf(name, lost.TaskId).Complete(lost.TaskId, lostLease));
+        Assert.Contains("another claim", refused.Message);
+        Assert.False(await Queue(name).Withdraw(lostLease));
+        var stats = await Queue(name).Stats();
+        Assert.Equal((0L, 1L, 0L), (stats.Pending, stats.Claimed, stats.Done));
+        Assert.Equal(1, (await Queue(name).List(QueueTaskStatus.Claimed, null, 10)).Tasks.Single().Attempts);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Queue(name).Withdraw("short"));
+    }
+
+    [Fact]
+    public async Task A_withdrawn_task_with_nobody_waiting_is_pending_for_the_next_claim()
+    {
+        var name = LockNames.Unique("q-withdraw-pending");
+        await Queue(name).Enqueue(Payloads("job"));
+        var lostLease = LeaseIds.New();
+        var lost = await Queue(name).Claim("gave-up", lostLease, Ttl, TimeSpan.Zero);
+        Assert.Null(await Queue(name).Claim("other", LeaseIds.New(), Ttl, TimeSpan.Zero));
+
+        Assert.True(await Queue(name).Withdraw(lostLease));
+
+        var stats = await Queue(name).Stats();
+        Assert.Equal((1L, 0L), (stats.Pending, stats.Claimed));
+        var next = await Queue(name).Claim("next", LeaseIds.New(), Ttl, TimeSpan.Zero);
+        Assert.Equal((lost!.TaskId, 2L, 1), (next?.TaskId, next?.ClaimToken, next?.Attempt));
+    }
+
+    [Fact]
     public async Task Tasks_span_segments_list_pages_across_them_and_a_finished_segment_retires()
     {
         var name = LockNames.Unique("q-segments");
