@@ -76,17 +76,15 @@ public static class QueueEndpoints
             return LongPoll.ShuttingDown();
         }
 
-        // The client leaving or the silo stopping ends the wait: the grain takes the claimer out of its wait line, and
-        // a task handed to it as it left goes back to pending at once instead of staying claimed by nobody.
+        // The client leaving or the silo stopping ends the wait and withdraws the claim by its lease id: out of the wait
+        // line, and a task handed to it as it left goes back to pending at once (no attempt counted) instead of staying
+        // claimed by nobody until its lease ends.
         var grain = grains.GetGrain<IWorkQueueGrain>(queue);
-        ClaimedTask? landed = null;
         var answer = await LongPoll.RunAsync(
             http,
             shutdown,
-            async token => new ClaimAnswer(landed = await WithLeaseTtlField(grain.Claim(request.Worker!, leaseId, leaseTtl, wait, token))),
-            () => landed is { } task
-                ? WorkQueueTaskIds.SegmentOf(grains, queue, task.TaskId).Abandon(task.TaskId, leaseId, "the claimer left before it received the task")
-                : Task.CompletedTask,
+            async token => new ClaimAnswer(await WithLeaseTtlField(grain.Claim(request.Worker!, leaseId, leaseTtl, wait, token))),
+            () => grain.Withdraw(leaseId),
             claim => claim.Task is not null);
         if (answer is null)
         {
