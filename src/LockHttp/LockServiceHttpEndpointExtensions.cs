@@ -22,6 +22,9 @@ public static class LockServiceHttpEndpointExtensions
         app.UseExceptionHandler();
         app.UseMiddleware<ProblemStatusMiddleware>();
         app.UseMiddleware<JsonBodyMiddleware>();
+        // Routing after the body's content type is settled: endpoint selection answers 415 for a non-JSON one.
+        app.UseRouting();
+        // Authentication and the scope checks need the selected endpoint: after routing, before the routes run.
         app.UseLockServiceHttpAuth();
 
         // Anonymous: probes and tooling carry no key. Every other endpoint needs one (the fallback policy).
