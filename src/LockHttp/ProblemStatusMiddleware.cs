@@ -30,6 +30,7 @@ internal sealed class ProblemStatusMiddleware(RequestDelegate next)
             // Kestrel's body limit hit while the route handler read a body sent without a Content-Length.
             StatusCodes.Status413PayloadTooLarge => Problems.TooLarge(),
             StatusCodes.Status400BadRequest => (IResult)Problems.Validation("body", "the request body could not be read."),
+            StatusCodes.Status415UnsupportedMediaType => Problems.Validation("body", "the request body must be JSON."),
             _ => null,
         };
         if (problem is not null)

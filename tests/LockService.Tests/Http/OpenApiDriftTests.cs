@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LockService.Tests.Infrastructure;
@@ -27,7 +28,7 @@ public sealed class OpenApiDriftTests(HttpClusterFixture cluster)
         var served = JsonNode.Parse(text)!;
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {
-            await File.WriteAllTextAsync(Committed, served.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            await File.WriteAllTextAsync(Committed, served.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         }
 
         Assert.True(File.Exists(Committed), $"docs/openapi.json is missing. Generate it with: {RegenerateCommand}");

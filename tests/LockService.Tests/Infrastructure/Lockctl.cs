@@ -14,6 +14,14 @@ public sealed class Lockctl : IAsyncDisposable
 
     private Lockctl(Process process) => _process = process;
 
+    /// <summary>
+    /// lockctl as its own build wrote it (<c>src/LockCli/bin/&lt;configuration&gt;/net10.0</c>), not the copy in this test
+    /// folder: lockctl runs on the bare .NET runtime, while this folder leaves out the Microsoft.Extensions assemblies
+    /// that the ASP.NET Core shared framework provides (the silo's HTTP API brings that framework into the tests).
+    /// </summary>
+    public static string Program { get; } = Path.Combine(
+        RepositoryPaths.Root, "src", "LockCli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "lockctl.dll");
+
     public int ProcessId => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -60,7 +68,7 @@ public sealed class Lockctl : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lockctl.dll"));
+        start.ArgumentList.Add(Program);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
