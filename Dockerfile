@@ -15,6 +15,7 @@ COPY src/LockGrains/LockGrains.csproj src/LockGrains/
 COPY src/SemaphoreGrains/SemaphoreGrains.csproj src/SemaphoreGrains/
 COPY src/QueueGrains/QueueGrains.csproj src/QueueGrains/
 COPY src/BatchedStorage/BatchedStorage.csproj src/BatchedStorage/
+COPY src/LockHttp/LockHttp.csproj src/LockHttp/
 COPY src/LockSilo/LockSilo.csproj src/LockSilo/
 COPY src/LockClient/LockClient.csproj src/LockClient/
 COPY src/LockDemo/LockDemo.csproj src/LockDemo/
@@ -27,8 +28,8 @@ RUN dotnet publish src/LockSilo/LockSilo.csproj -c Release --no-restore -o /out/
 FROM mcr.microsoft.com/dotnet/runtime:10.0 AS silo
 WORKDIR /app
 COPY --from=build /out/silo ./
-# Silo-to-silo traffic and client gateway; docker-compose.yml sets the ports of each silo.
-EXPOSE 11111 30000
+# Silo-to-silo traffic, client gateway and HTTP API; docker-compose.yml sets the ports of each silo.
+EXPOSE 11111 30000 8081
 # SIGTERM (docker stop) makes the silo leave the cluster gracefully; give it the time it needs.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["dotnet", "LockSilo.dll"]

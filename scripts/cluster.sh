@@ -5,21 +5,27 @@
 # same topology as docker-compose.yml, for machines without Docker.
 #
 #   scripts/cluster.sh start      # build the silo, start PostgreSQL and the silos, wait until they serve
+#   scripts/cluster.sh start --nginx  # the same, and Debian's nginx on 127.0.0.1:8080 round-robin over the silos' HTTP
 #   scripts/cluster.sh status     # each silo: process, membership status, gateway; exit 0 if all healthy
 #   scripts/cluster.sh stop       # stop exactly what start started, delete the database and the state
 #   scripts/cluster.sh topology   # print the silo names, ports and options (no side effects)
 #
 # After start, `. .cluster/env` sets LOCKCTL_GATEWAYS, LOCKCTL_POSTGRES,
-# LOCKCTL_CLUSTER_ID and LOCKCTL_SERVICE_ID for lockctl, the demo and scripts.
+# LOCKCTL_CLUSTER_ID and LOCKCTL_SERVICE_ID for lockctl, the demo and scripts, and
+# LOCKHTTP_URL for HTTP clients (nginx with --nginx, otherwise silo-1's HTTP API).
+# Every silo serves the HTTP API on 127.0.0.1 (open: no API keys on loopback).
 #
 # Environment:
 #   LOCKS_CLUSTER_SILOS              number of silos (default 3)
 #   LOCKS_CLUSTER_SILO_PORT_BASE     silo i listens on BASE+i for silo traffic (default 11110: 11111, 11112, ...)
 #   LOCKS_CLUSTER_GATEWAY_PORT_BASE  silo i accepts clients on BASE+i (default 30000: 30001, 30002, ...)
+#   LOCKS_CLUSTER_HTTP_PORT_BASE     silo i serves HTTP on BASE+i (default 8080: 8081, 8082, ...)
+#   LOCKS_CLUSTER_NGINX_PORT         nginx's port with --nginx (default 8080)
 #   LOCKS_CLUSTER_ID                 Orleans cluster id (default lock-cluster)
 #   LOCKS_SERVICE_ID                 Orleans service id (default lock-service)
 #   LOCKS_CLUSTER_NO_BUILD=1         run the silo already built in Release (scripts/demo.sh builds first)
 #   PG_BIN                           PostgreSQL server bin directory, if not the Debian default
+#   NGINX_BIN                        the nginx binary, if not on PATH (installed with apt-get when missing)
 #
 # State lives in .cluster/ (git-ignored): PIDs and process start times, logs,
 # the env file and the path of the PostgreSQL state directory under /tmp.
@@ -34,6 +40,9 @@ DATABASE=locks
 SILOS=${LOCKS_CLUSTER_SILOS:-3}
 SILO_PORT_BASE=${LOCKS_CLUSTER_SILO_PORT_BASE:-11110}
 GATEWAY_PORT_BASE=${LOCKS_CLUSTER_GATEWAY_PORT_BASE:-30000}
+HTTP_PORT_BASE=${LOCKS_CLUSTER_HTTP_PORT_BASE:-8080}
+NGINX_PORT=${LOCKS_CLUSTER_NGINX_PORT:-8080}
+WITH_NGINX=0
 CLUSTER_ID=${LOCKS_CLUSTER_ID:-lock-cluster}
 SERVICE_ID=${LOCKS_SERVICE_ID:-lock-service}
 READY_MESSAGE="Lock silo started"
@@ -45,6 +54,7 @@ die() { log "error: $*"; exit 1; }
 
 silo_port() { echo $((SILO_PORT_BASE + $1)); }
 gateway_port() { echo $((GATEWAY_PORT_BASE + $1)); }
+http_port() { echo $((HTTP_PORT_BASE + $1)); }
 
 validate_settings() {
     [[ $SILOS =~ ^[1-9][0-9]*$ && $SILOS -le 20 ]] || die "LOCKS_CLUSTER_SILOS must be a number from 1 to 20 (was '$SILOS')"
@@ -52,6 +62,16 @@ validate_settings() {
     (( SILO_PORT_BASE + SILOS <= 65535 && GATEWAY_PORT_BASE + SILOS <= 65535 )) || die "port bases leave no room for $SILOS silos"
     (( SILO_PORT_BASE + SILOS < GATEWAY_PORT_BASE + 1 || GATEWAY_PORT_BASE + SILOS < SILO_PORT_BASE + 1 )) ||
         die "silo and gateway port ranges overlap"
+    [[ $HTTP_PORT_BASE =~ ^[0-9]+$ && $NGINX_PORT =~ ^[0-9]+$ ]] || die "the HTTP port base and the nginx port must be numbers"
+    (( HTTP_PORT_BASE + SILOS <= 65535 )) || die "the HTTP port base leaves no room for $SILOS silos"
+    local i
+    for ((i = 1; i <= SILOS; i++)); do
+        local http
+        http=$(http_port "$i")
+        ((http != NGINX_PORT)) || die "silo-$i's HTTP port $http is nginx's port (LOCKS_CLUSTER_NGINX_PORT)"
+        (( (http < SILO_PORT_BASE + 1 || http > SILO_PORT_BASE + SILOS) && (http < GATEWAY_PORT_BASE + 1 || http > GATEWAY_PORT_BASE + SILOS) )) ||
+            die "silo-$i's HTTP port $http overlaps the silo or gateway ports"
+    done
 }
 
 # Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. Together with the PID it
@@ -128,6 +148,12 @@ stop_cluster() {
         fi
     done
 
+    if [[ -d $CLUSTER_DIR/nginx ]]; then
+        # shellcheck source=scripts/lib/nginx.sh
+        source "$REPO_ROOT/scripts/lib/nginx.sh"
+        nginx_stop "$CLUSTER_DIR/nginx" || { log "error: could not stop nginx"; rc=1; }
+    fi
+
     load_postgres_state
     if [[ -n $PG_STATE ]]; then
         pg_stop "$PG_STATE" || { log "error: could not stop PostgreSQL in $PG_STATE"; rc=1; }
@@ -147,6 +173,7 @@ start_silo() {
     # Checked again right before the start: the first check was before the build and the database.
     port_in_use "$(silo_port "$i")" && die "port $(silo_port "$i") ($name silo port) is in use"
     port_in_use "$(gateway_port "$i")" && die "port $(gateway_port "$i") ($name gateway port) is in use"
+    port_in_use "$(http_port "$i")" && die "port $(http_port "$i") ($name HTTP port) is in use"
     # The connection string goes by environment, not argument, so it is not visible in `ps`.
     LOCKSILO_POSTGRES=$LOCKCTL_POSTGRES \
     LOCKSILO_Logging__Console__FormatterName=simple \
@@ -159,6 +186,7 @@ start_silo() {
         --service-id "$SERVICE_ID" \
         --advertised-address 127.0.0.1 \
         --silo-name "$name" \
+        --http-port "$(http_port "$i")" \
         </dev/null >"$CLUSTER_DIR/$name.log" 2>&1 &
     local pid=$!
     local start
@@ -174,7 +202,7 @@ listeners() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -
 # to go on unless our silo is the only listener on its ports.
 check_sole_listener() {
     local i=$1 port pid others
-    for port in "$(silo_port "$i")" "$(gateway_port "$i")"; do
+    for port in "$(silo_port "$i")" "$(gateway_port "$i")" "$(http_port "$i")"; do
         others=$(listeners "$port" | grep -vx "$(silo_pid "$i")" || true)
         if [[ -n $others ]]; then
             log "error: port $port of silo-$i is also bound by pid(s) $(echo $others): another cluster uses these ports"
@@ -234,13 +262,19 @@ write_env() {
         gateways+="${gateways:+,}127.0.0.1:$(gateway_port "$i")"
     done
     LOCKCTL_GATEWAYS=$gateways
+    if ((WITH_NGINX)); then
+        LOCKHTTP_URL=http://127.0.0.1:$NGINX_PORT
+    else
+        LOCKHTTP_URL=http://127.0.0.1:$(http_port 1)
+    fi
     {
         echo "# Written by scripts/cluster.sh start; source it: . .cluster/env"
         printf 'LOCKCTL_GATEWAYS=%s\n' "$(shell_quote "$LOCKCTL_GATEWAYS")"
         printf 'LOCKCTL_POSTGRES=%s\n' "$(shell_quote "$LOCKCTL_POSTGRES")"
         printf 'LOCKCTL_CLUSTER_ID=%s\n' "$(shell_quote "$CLUSTER_ID")"
         printf 'LOCKCTL_SERVICE_ID=%s\n' "$(shell_quote "$SERVICE_ID")"
-        echo 'export LOCKCTL_GATEWAYS LOCKCTL_POSTGRES LOCKCTL_CLUSTER_ID LOCKCTL_SERVICE_ID'
+        printf 'LOCKHTTP_URL=%s\n' "$(shell_quote "$LOCKHTTP_URL")"
+        echo 'export LOCKCTL_GATEWAYS LOCKCTL_POSTGRES LOCKCTL_CLUSTER_ID LOCKCTL_SERVICE_ID LOCKHTTP_URL'
     } >"$CLUSTER_DIR/env"
     # One line per silo for tools that need to find a silo's process (the demo's failover scenario).
     {
@@ -266,7 +300,14 @@ start_cluster() {
     for ((i = 1; i <= SILOS; i++)); do
         port_in_use "$(silo_port "$i")" && die "port $(silo_port "$i") (silo-$i silo port) is in use"
         port_in_use "$(gateway_port "$i")" && die "port $(gateway_port "$i") (silo-$i gateway port) is in use"
+        port_in_use "$(http_port "$i")" && die "port $(http_port "$i") (silo-$i HTTP port) is in use"
     done
+    if ((WITH_NGINX)); then
+        port_in_use "$NGINX_PORT" && die "port $NGINX_PORT (nginx) is in use"
+        # shellcheck source=scripts/lib/nginx.sh
+        source "$REPO_ROOT/scripts/lib/nginx.sh"
+        nginx_ensure_installed || die "nginx is needed for --nginx"
+    fi
 
     if [[ ${LOCKS_CLUSTER_NO_BUILD:-0} != 1 ]]; then
         log "building the silo (Release)"
@@ -306,12 +347,21 @@ start_cluster() {
         wait_until_ready "$i"
     done
     wait_until_cluster_formed
+    if ((WITH_NGINX)); then
+        local upstreams=()
+        for ((i = 1; i <= SILOS; i++)); do
+            upstreams+=("127.0.0.1:$(http_port "$i")")
+        done
+        nginx_write_config "$CLUSTER_DIR/nginx" "$NGINX_PORT" "${upstreams[@]}"
+        nginx_start "$CLUSTER_DIR/nginx"
+    fi
     write_env
     trap - EXIT INT TERM
 
     echo "lock cluster '$CLUSTER_ID' is serving with $SILOS silos"
     echo "  gateways:   $LOCKCTL_GATEWAYS"
     echo "  postgres:   $LOCKCTL_POSTGRES"
+    echo "  http:       $LOCKHTTP_URL$( ((WITH_NGINX)) && echo " (nginx, round-robin over 127.0.0.1:$(http_port 1)-$(http_port "$SILOS"))")"
     echo "  state:      $CLUSTER_DIR (logs: silo-N.log)"
     echo "  use it:     . .cluster/env"
 }
@@ -335,6 +385,9 @@ status_cluster() {
         active=""
         echo "postgres: NOT reachable"
     fi
+    if [[ -s $CLUSTER_DIR/nginx/nginx.pid ]]; then
+        if kill -0 "$(<"$CLUSTER_DIR/nginx/nginx.pid")" 2>/dev/null; then echo "nginx: running on 127.0.0.1:$NGINX_PORT"; else echo "nginx: NOT running"; fi
+    fi
     printf '%-8s %-8s %-9s %-10s %-12s %s\n' SILO PID PROCESS SILO_PORT MEMBERSHIP GATEWAY
     for i in $(recorded_silos); do
         pid=$(silo_pid "$i")
@@ -356,21 +409,28 @@ status_cluster() {
 print_topology() {
     local i
     validate_settings
-    echo "cluster_id=$CLUSTER_ID service_id=$SERVICE_ID database=$DATABASE"
+    echo "cluster_id=$CLUSTER_ID service_id=$SERVICE_ID database=$DATABASE nginx_port=$NGINX_PORT"
     for ((i = 1; i <= SILOS; i++)); do
-        echo "silo-$i silo_port=$(silo_port "$i") gateway_port=$(gateway_port "$i")"
+        echo "silo-$i silo_port=$(silo_port "$i") gateway_port=$(gateway_port "$i") http_port=$(http_port "$i")"
     done
 }
 
 main() {
     cd "$REPO_ROOT"
     case ${1:-} in
-        start) start_cluster ;;
+        start)
+            case ${2:-} in
+                "") ;;
+                --nginx) WITH_NGINX=1 ;;
+                *) echo "usage: scripts/cluster.sh start [--nginx]" >&2; exit 2 ;;
+            esac
+            start_cluster
+            ;;
         stop) stop_cluster ;;
         status) status_cluster ;;
         topology) print_topology ;;
         *)
-            echo "usage: scripts/cluster.sh start|stop|status|topology" >&2
+            echo "usage: scripts/cluster.sh start [--nginx]|stop|status|topology" >&2
             exit 2
             ;;
     esac

@@ -2,12 +2,17 @@
 #
 # The lock service's main job on a fresh machine, end to end: builds the silo
 # and the demo client, starts a local three-silo cluster on a throwaway
-# PostgreSQL (scripts/cluster.sh), runs the seed scenarios against it, and
-# stops everything again, also on failure or Ctrl-C.
+# PostgreSQL with nginx in front of the silos' HTTP API (scripts/cluster.sh
+# start --nginx), runs the seed scenarios against it, and stops everything
+# again, also on failure or Ctrl-C.
 #
 #   scripts/demo.sh
 #
-# The scenarios (src/LockDemo): 1. server-1 takes 'backup' and refreshes it;
+# First seed 001's scenario over HTTP through nginx (examples/grab_tasks.py):
+# reset a queue, create 30 tasks, 15 concurrent grabs, each a different task,
+# with how many grabs each silo served (X-Served-By).
+#
+# Then the scenarios of src/LockDemo: 1. server-1 takes 'backup' and refreshes it;
 # 2. server-2 is refused; 3. five servers race, one wins; 4. kill -9 of the
 # silo hosting 'backup': the lock is served again, same holder and fencing
 # token, within 5 s; 5. the holder stops refreshing, the lease expires, the
@@ -63,11 +68,16 @@ main() {
     dotnet build src/LockSilo/LockSilo.csproj -c Release -nologo -v quiet
     dotnet build src/LockDemo/LockDemo.csproj -c Release -nologo -v quiet
 
-    echo "demo: starting a local cluster (PostgreSQL + ${LOCKS_CLUSTER_SILOS:-3} silos)"
+    echo "demo: starting a local cluster (PostgreSQL + ${LOCKS_CLUSTER_SILOS:-3} silos + nginx)"
     OWN_CLUSTER=1
-    LOCKS_CLUSTER_NO_BUILD=1 bash scripts/cluster.sh start
+    LOCKS_CLUSTER_NO_BUILD=1 bash scripts/cluster.sh start --nginx
     # shellcheck source=/dev/null
     . .cluster/env
+
+    echo
+    echo "demo: seed 001 over HTTP: 15 concurrent task grabs through nginx at $LOCKHTTP_URL"
+    python3 examples/grab_tasks.py --url "$LOCKHTTP_URL" --expect-silos "${LOCKS_CLUSTER_SILOS:-3}"
+    echo
 
     # In the background so that Ctrl-C or SIGTERM reach the EXIT trap at once.
     dotnet "$DEMO_DLL" --silos .cluster/silos &

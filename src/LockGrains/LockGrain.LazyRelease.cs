@@ -57,6 +57,7 @@ public sealed partial class LockGrain
         released.ExpiresAt = null;
         _record.SetAheadOfStorage(released);
         _releaseUnwritten = true;
+        WakeWatchers();
 
         if (_releaseSlot is not null)
         {
@@ -140,7 +141,11 @@ public sealed partial class LockGrain
     }
 
     /// <summary>Called after every write attempt: storage and memory agree again (written, or reloaded from storage).</summary>
-    private void StorageCaughtUp() => _releaseUnwritten = false;
+    private void StorageCaughtUp()
+    {
+        _releaseUnwritten = false;
+        WakeWatchers();
+    }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

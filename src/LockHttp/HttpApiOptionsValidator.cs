@@ -1,4 +1,5 @@
 using System.Net;
+using LockService.Http.Auth;
 using Microsoft.Extensions.Options;
 
 namespace LockService.Http;
@@ -25,7 +26,9 @@ public sealed class HttpApiOptionsValidator : IValidateOptions<HttpApiOptions>
             failures.Add($"ShutdownDrainDelay must be between 0 and 20 seconds, within the silo's 30 s shutdown time-out (was {options.ShutdownDrainDelay}).");
         }
 
-        // Auth (keys, scopes, the non-loopback rule) and TLS settings are checked by their own validators.
+        // Auth (keys, scopes, the non-loopback rule) and TLS settings have rules of their own.
+        failures.AddRange(ApiKeyRules.Problems(options));
+        failures.AddRange(HttpsPem.Problems(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

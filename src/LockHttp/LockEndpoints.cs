@@ -1,3 +1,4 @@
+using LockService.Http.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +20,6 @@ public static class LockEndpoints
     public static IEndpointRouteBuilder MapLockEndpoints(this IEndpointRouteBuilder v1)
     {
         var locks = v1.MapGroup(Path).WithTags("Locks");
-        // Auth hook: scope "lock" on this group, "admin" on force-release.
         locks.MapPost("/acquire", AcquireAsync).WithName("AcquireLock").ProducesAcquireProblems()
             .WithSummary("Acquire the lock: one try, or a long-poll of up to 55 s in the lock's fair queue.");
         locks.MapPost("/refresh", RefreshAsync).WithName("RefreshLock").ProducesLeaseProblems()
@@ -28,7 +28,7 @@ public static class LockEndpoints
             .WithSummary("End the lease; idempotent.");
         locks.MapGet("", DescribeAsync).WithName("GetLock").ProducesValidationProblem()
             .WithSummary("The lock's holder, fencing token and waiters.");
-        locks.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseLock").ProducesOperatorProblems()
+        locks.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseLock").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
             .WithSummary("Operator: end the current lease, whoever holds it.");
         return v1;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using LockService.Http.Auth;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -24,14 +25,17 @@ public static class LockServiceHttpBuilderExtensions
     public static WebApplicationBuilder AddLockServiceHttp(this WebApplicationBuilder builder, HttpApiOptions options, string? storageConnectionString)
     {
         builder.WebHost.UseKestrelCore();
+        if (HttpsPem.IsConfigured(options))
+        {
+            // The core Kestrel leaves HTTPS out until asked for.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = HttpApiOptions.MaxRequestBodySize;
-            kestrel.Listen(IPAddress.Parse(options.Address), options.Port, listen =>
-            {
-                // TLS hook: with CertificatePemPath/KeyPemPath set, listen.UseHttps(the PEM certificate) here.
-            });
+            kestrel.Listen(IPAddress.Parse(options.Address), options.Port, listen => listen.UseHttpsFromPem(options));
         });
 
         var services = builder.Services;
@@ -56,7 +60,7 @@ public static class LockServiceHttpBuilderExtensions
         services.AddHealthChecks()
             .AddCheck<SiloReadinessCheck>("silo", tags: [SiloReadinessCheck.ReadyTag])
             .AddCheck<StorageReadinessCheck>("storage", tags: [SiloReadinessCheck.ReadyTag]);
-        // Auth hook: API keys and scopes are added here (services.AddLockServiceHttpAuth(options) or similar).
+        services.AddLockServiceHttpAuth(options);
         return builder;
     }
 }

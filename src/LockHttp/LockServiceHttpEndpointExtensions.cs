@@ -1,3 +1,4 @@
+using LockService.Http.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
@@ -23,17 +24,21 @@ public static class LockServiceHttpEndpointExtensions
         app.UseMiddleware<JsonBodyMiddleware>();
         // Routing after the body's content type is settled: endpoint selection answers 415 for a non-JSON one.
         app.UseRouting();
-        // Auth hook: authentication and the scope checks go here, after the problem mapping and before the routes.
+        // Authentication and the scope checks need the selected endpoint: after routing, before the routes run.
+        app.UseLockServiceHttpAuth();
 
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(SiloReadinessCheck.ReadyTag) });
-        app.MapOpenApi();
+        // Anonymous: probes and tooling carry no key. Every other endpoint needs one (the fallback policy).
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(SiloReadinessCheck.ReadyTag) }).AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
 
         var v1 = app.MapGroup(BasePath);
-        v1.MapLockEndpoints();
-        v1.MapSemaphoreEndpoints();
-        v1.MapQueueEndpoints();
-        v1.MapWatchEndpoints();
+        // Scope lock for locks and semaphores (their operator routes also need admin), queue for work queues.
+        var lockScope = v1.MapGroup("").RequireAuthorization(ApiScopes.Lock);
+        lockScope.MapLockEndpoints();
+        lockScope.MapSemaphoreEndpoints();
+        lockScope.MapWatchEndpoints();
+        v1.MapGroup("").RequireAuthorization(ApiScopes.Queue).MapQueueEndpoints();
         return app;
     }
 }

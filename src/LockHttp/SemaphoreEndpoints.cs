@@ -1,3 +1,4 @@
+using LockService.Http.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,7 +21,6 @@ public static class SemaphoreEndpoints
     public static IEndpointRouteBuilder MapSemaphoreEndpoints(this IEndpointRouteBuilder v1)
     {
         var semaphores = v1.MapGroup(Path).WithTags("Semaphores");
-        // Auth hook: scope "lock" on this group, "admin" on force-release and limit.
         semaphores.MapPost("/acquire", AcquireAsync).WithName("AcquireSemaphore").ProducesAcquireProblems()
             .WithSummary("Acquire a slot: one try, or a long-poll of up to 55 s in the semaphore's fair queue.");
         semaphores.MapPost("/refresh", RefreshAsync).WithName("RefreshSemaphore").ProducesLeaseProblems()
@@ -29,9 +29,9 @@ public static class SemaphoreEndpoints
             .WithSummary("End the lease and free its slot; idempotent.");
         semaphores.MapGet("", DescribeAsync).WithName("GetSemaphore").ProducesValidationProblem()
             .WithSummary("The semaphore's limit, holders and waiters.");
-        semaphores.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseSemaphore").ProducesOperatorProblems()
+        semaphores.MapPost("/force-release", ForceReleaseAsync).WithName("ForceReleaseSemaphore").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
             .WithSummary("Operator: end the lease in one slot, or every lease.");
-        semaphores.MapPost("/limit", SetLimitAsync).WithName("SetSemaphoreLimit").ProducesOperatorProblems()
+        semaphores.MapPost("/limit", SetLimitAsync).WithName("SetSemaphoreLimit").ProducesOperatorProblems().RequireAuthorization(ApiScopes.Admin)
             .WithSummary("Operator: change the limit; raising it grants waiters at once, lowering it revokes nobody.");
         return v1;
     }

@@ -42,6 +42,7 @@ public sealed class ComposeTopologyTests
             var environment = silo.GetProperty("environment");
             Assert.Equal($"{expected.SiloPort}", Text(environment, "LOCKSILO_SILOPORT"));
             Assert.Equal($"{expected.GatewayPort}", Text(environment, "LOCKSILO_GATEWAYPORT"));
+            Assert.Equal($"{expected.HttpPort}", Text(environment, "LOCKSILO_HTTP__PORT"));
             Assert.Equal(topology.ClusterId, Text(environment, "LOCKSILO_CLUSTERID"));
             Assert.Equal(topology.ServiceId, Text(environment, "LOCKSILO_SERVICEID"));
             // Peers and clients dial the address a silo advertises: in compose, its service name.
@@ -74,6 +75,56 @@ public sealed class ComposeTopologyTests
         foreach (var (service, _) in silos.Values)
         {
             Assert.Equal("service_healthy", Text(demo.GetProperty("depends_on").GetProperty(service), "condition"));
+        }
+    }
+
+    [Fact]
+    public async Task Compose_nginx_proxies_every_silos_http_port_with_the_settings_cluster_sh_uses()
+    {
+        var topology = await ClusterScriptTopology.ReadAsync();
+        var services = (await ReadComposeAsync()).GetProperty("services");
+        var nginx = services.GetProperty("nginx");
+        Assert.Contains(Strings(nginx.GetProperty("ports")), port => port.StartsWith($"127.0.0.1:{topology.NginxPort}:8080", StringComparison.Ordinal));
+        var volumes = Strings(nginx.GetProperty("volumes")).ToList();
+        var nginxFolder = Path.Combine(RepositoryPaths.Root, "deploy", "nginx");
+        Assert.Contains($"{nginxFolder}/compose.conf:/etc/nginx/conf.d/default.conf:ro", volumes);
+        Assert.Contains($"{nginxFolder}/lockservice-proxy.conf:/etc/nginx/lockservice/lockservice-proxy.conf:ro", volumes);
+
+        // The upstream names each silo service at the HTTP port cluster.sh gives that silo, and nothing else.
+        var config = await File.ReadAllTextAsync(Path.Combine(nginxFolder, "compose.conf"));
+        var upstreams = System.Text.RegularExpressions.Regex.Matches(config, @"^\s*server\s+(\S+);", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(match => match.Groups[1].Value)
+            .Order();
+        var silos = services.EnumerateObject().Where(s => s.Value.TryGetProperty("build", out var build) && Text(build, "target") == "silo")
+            .ToDictionary(s => Text(s.Value.GetProperty("environment"), "LOCKSILO_SILONAME"), s => s.Name);
+        Assert.Equal(topology.Silos.Select(silo => $"{silos[silo.Name]}:{silo.HttpPort}").Order(), upstreams);
+        foreach (var service in silos.Values)
+        {
+            Assert.Equal("service_healthy", Text(nginx.GetProperty("depends_on").GetProperty(service), "condition"));
+        }
+    }
+
+    [Fact]
+    public async Task Debian_nginx_accepts_the_compose_config()
+    {
+        // nginx -t resolves upstream names, so the compose service names are pointed at loopback; the rest is the file.
+        var folder = Directory.CreateTempSubdirectory("locks-nginx-compose-");
+        try
+        {
+            var nginxFolder = Path.Combine(RepositoryPaths.Root, "deploy", "nginx");
+            var server = System.Text.RegularExpressions.Regex.Replace(await File.ReadAllTextAsync(Path.Combine(nginxFolder, "compose.conf")), @"silo\d+:", "127.0.0.1:")
+                .Replace("/etc/nginx/lockservice/lockservice-proxy.conf", Path.Combine(nginxFolder, "lockservice-proxy.conf"), StringComparison.Ordinal);
+            var config = Path.Combine(folder.FullName, "nginx.conf");
+            await File.WriteAllTextAsync(config, $"pid {folder.FullName}/nginx.pid;\nevents {{}}\nhttp {{\n{server}\n}}\n");
+            var (installed, nginxBin, installError) = await RunAsync("bash", "-c", "source scripts/lib/nginx.sh && nginx_ensure_installed && echo \"$NGINX_BIN\"");
+            Assert.True(installed == 0, $"nginx is not available: {installError}");
+
+            var (exitCode, stdout, stderr) = await RunAsync(nginxBin.Trim(), "-t", "-p", folder.FullName, "-e", Path.Combine(folder.FullName, "error.log"), "-c", config);
+            Assert.True(exitCode == 0, $"nginx -t rejected deploy/nginx/compose.conf:\n{stdout}\n{stderr}");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
         }
     }
 
@@ -168,7 +219,7 @@ public sealed class ComposeTopologyTests
         }
 
         // The topology under test is the default one, not whatever the developer's shell overrides.
-        foreach (var variable in new[] { "LOCKS_CLUSTER_SILOS", "LOCKS_CLUSTER_SILO_PORT_BASE", "LOCKS_CLUSTER_GATEWAY_PORT_BASE", "LOCKS_CLUSTER_ID", "LOCKS_SERVICE_ID", "LOCKS_POSTGRES_PASSWORD" })
+        foreach (var variable in new[] { "LOCKS_CLUSTER_SILOS", "LOCKS_CLUSTER_SILO_PORT_BASE", "LOCKS_CLUSTER_GATEWAY_PORT_BASE", "LOCKS_CLUSTER_HTTP_PORT_BASE", "LOCKS_CLUSTER_NGINX_PORT", "LOCKS_CLUSTER_ID", "LOCKS_SERVICE_ID", "LOCKS_POSTGRES_PASSWORD" })
         {
             start.Environment.Remove(variable);
         }
@@ -201,7 +252,7 @@ public sealed class ComposeTopologyTests
     }
 
     /// <summary>What <c>scripts/cluster.sh topology</c> prints: the cluster that the script starts.</summary>
-    private sealed record ClusterScriptTopology(string ClusterId, string ServiceId, string Database, IReadOnlyList<(string Name, int SiloPort, int GatewayPort)> Silos)
+    private sealed record ClusterScriptTopology(string ClusterId, string ServiceId, string Database, int NginxPort, IReadOnlyList<(string Name, int SiloPort, int GatewayPort, int HttpPort)> Silos)
     {
         public static async Task<ClusterScriptTopology> ReadAsync()
         {
@@ -211,9 +262,9 @@ public sealed class ComposeTopologyTests
             var header = Fields(lines[0]);
             var silos = lines.Skip(1)
                 .Select(line => (Name: line.Split(' ')[0], Fields: Fields(line)))
-                .Select(s => (s.Name, int.Parse(s.Fields["silo_port"]), int.Parse(s.Fields["gateway_port"])))
+                .Select(s => (s.Name, int.Parse(s.Fields["silo_port"]), int.Parse(s.Fields["gateway_port"]), int.Parse(s.Fields["http_port"])))
                 .ToArray();
-            return new ClusterScriptTopology(header["cluster_id"], header["service_id"], header["database"], silos);
+            return new ClusterScriptTopology(header["cluster_id"], header["service_id"], header["database"], int.Parse(header["nginx_port"]), silos);
         }
 
         private static Dictionary<string, string> Fields(string line) =>
