@@ -52,9 +52,37 @@ public static partial class Durations
         return true;
     }
 
-    /// <summary>A short human form of <paramref name="duration"/>: <c>250ms</c>, <c>30</c>, <c>5:00</c>, <c>1:30:00</c>.</summary>
-    public static string Describe(TimeSpan duration) =>
-        duration.TotalSeconds < 1 ? $"{duration.TotalMilliseconds:0}ms" : duration.ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture).TrimStart('0', '.', ':') is { Length: > 0 } s ? s : "0s";
+    /// <summary>
+    /// A short form of <paramref name="duration"/> in the same units <see cref="TryParse"/> reads, so a message can be
+    /// pasted back as an option: <c>250ms</c>, <c>2.9s</c>, <c>5m</c>, <c>1h30m</c>, <c>2d3h</c>.
+    /// </summary>
+    public static string Describe(TimeSpan duration)
+    {
+        if (duration < TimeSpan.FromSeconds(1))
+        {
+            return $"{Math.Max(0, duration.TotalMilliseconds).ToString("0", CultureInfo.InvariantCulture)}ms";
+        }
+
+        if (duration < TimeSpan.FromMinutes(1))
+        {
+            return $"{duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s";
+        }
+
+        var text = new System.Text.StringBuilder();
+        Append(text, duration.Days, "d");
+        Append(text, duration.Hours, "h");
+        Append(text, duration.Minutes, "m");
+        Append(text, duration.Seconds, "s");
+        return text.ToString();
+    }
+
+    private static void Append(System.Text.StringBuilder text, int value, string unit)
+    {
+        if (value > 0)
+        {
+            text.Append(value.ToString(CultureInfo.InvariantCulture)).Append(unit);
+        }
+    }
 
     [GeneratedRegex(@"^(?<part>\d+(\.\d+)?(ms|s|m|h|d))+$")]
     private static partial Regex DurationPattern();
