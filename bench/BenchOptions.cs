@@ -27,12 +27,32 @@ internal sealed record BenchOptions
     /// <summary>
     /// Every scenario, in the order they run: the timed ones, with (b) at 1,000 names and then at 100,000
     /// (<c>b-large</c>, last, since its names stay active in the silo), (e), on a silo of its own, and the work queue
-    /// (<c>q</c> at 1,000 and 10,000 pending, <c>q-large</c> at 100,000) on peers of its own.
+    /// (<c>q</c> at 1,000 and 10,000 pending, <c>q-large</c> at 100,000) on peers of its own, and (h): seed 001's own
+    /// system against this service's HTTP API, both behind nginx (issue 15).
     /// </summary>
-    public static readonly string[] AllScenarios = ["a", "b", "c", "d", "f", "b-large", "e", "q", "q-large"];
+    public static readonly string[] AllScenarios = ["a", "b", "c", "d", "f", "b-large", "e", "q", "q-large", "h"];
 
-    /// <summary>The scenarios that run on peers of their own, not in the timed rounds: (e) and the work queue's.</summary>
-    private static readonly string[] SeparateScenarios = ["e", "q", "q-large"];
+    /// <summary>The scenarios that run on peers of their own, not in the timed rounds: (e), the work queue's and (h).</summary>
+    private static readonly string[] SeparateScenarios = ["e", "q", "q-large", "h"];
+
+    /// <summary>Whether (h) runs: seed 001's FastAPI workers and this service's HTTP API, each behind nginx.</summary>
+    public bool RunsHttp => SelectedScenarios.Contains("h");
+
+    /// <summary>The repository (for bench/seed001 and scripts/lib/nginx.sh): the folder above this program with LockService.slnx.</summary>
+    public static string Repository { get; } = FindRepository();
+
+    private static string FindRepository()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "LockService.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"Cannot find the repository (LockService.slnx) above {AppContext.BaseDirectory}.");
+    }
 
     /// <summary>The timed scenarios: every one but (e) and the work queue's.</summary>
     public static readonly string[] AllTimedScenarios = AllScenarios.Where(s => !SeparateScenarios.Contains(s)).ToArray();
@@ -66,8 +86,8 @@ internal sealed record BenchOptions
 
     public const string Usage = """
         usage: LockBench --postgres CONNSTR --redis HOST:PORT --silo-dll PATH --state-dir DIR
-                         [--results FILE.json] [--markdown FILE.md] [--peers pg-row,pg-advisory,redis,orleans-1,orleans-3,orleans-1-eager]
-                         [--scenarios a,b,c,d,f,b-large,e,q,q-large] [--duration SECONDS] [--warmup SECONDS]
+                         [--results FILE.json] [--markdown FILE.md] [--peers pg-row,pg-advisory,redis,orleans-1,orleans-3,orleans-1-eager,http-1]
+                         [--scenarios a,b,c,d,f,b-large,e,q,q-large,h] [--duration SECONDS] [--warmup SECONDS]
                          [--large-names NAMES (b-large; 0 skips it)] [--scale LOCKS ((e); 0 skips it)] [--idle-wait SECONDS]
                          [--queue-large PENDING (q-large; 0 skips it)]
         Normally run by scripts/bench.sh, which starts PostgreSQL and Redis and passes these.

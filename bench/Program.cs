@@ -47,6 +47,11 @@ if (options.QueuePending.Count > 0)
     await RunQueueAsync();
 }
 
+if (options.RunsHttp)
+{
+    await RunHttpAsync();
+}
+
 var machine = await Machine.DescribeAsync(options.Postgres, options.Redis);
 var run = new RunInfo(startedAt, clock.Elapsed.TotalSeconds, machine, settings, loadAtStart, Machine.LoadAverage());
 var targets = Targets.Evaluate(results);
@@ -80,6 +85,11 @@ async Task RunScenariosAsync()
     {
         foreach (var peerName in options.Peers)
         {
+            if (Report.RunsOnlyUncontended(peerName) && !options.TimedScenarios.Contains("a"))
+            {
+                continue;
+            }
+
             Log($"peer {peerName}: starting");
             try
             {
@@ -109,7 +119,8 @@ async Task RunScenariosAsync()
         var scenarios = all.Where(s => options.TimedScenarios.Contains(s.Id)).ToArray();
         foreach (var scenario in scenarios)
         {
-            var running = peers.Where(scenario.Includes).ToList();
+            // The HTTP peers run (a) only: their figure is HTTP's cost per pair, not another backend's throughput.
+            var running = peers.Where(scenario.Includes).Where(peer => scenario.Id == "a" || !Report.RunsOnlyUncontended(peer.Name)).ToList();
             if (scenario.Contiguous)
             {
                 Log($"({scenario.Id}): per peer ({string.Join(", ", running.Select(p => p.Name))}) a warm-up, one window of {settings.Duration.TotalSeconds:F1} s and a pause until PostgreSQL is quiet");
@@ -241,10 +252,73 @@ async Task RunQueueAsync()
     }
 }
 
+// (h), issue 15: seed 001's deployment twice over, each behind nginx round-robin on loopback: its own system (three
+// FastAPI workers, SKIP LOCKED on the run's PostgreSQL) and this service's HTTP API (three silos on their defaults).
+// 32 HTTP clients grab and complete with no work, on a queue of 10,000 pending, through each nginx in turn.
+async Task RunHttpAsync()
+{
+    const int pending = 10_000;
+    var id = $"h-{pending}";
+    Log($"(h): seed-001 (3 FastAPI workers) and http-3 (3 silos), each behind nginx; {settings.Clients} HTTP clients at {pending:N0} pending");
+    var disposables = new Stack<IAsyncDisposable>();
+    try
+    {
+        var workers = await Seed001Workers.StartAsync(3, BenchOptions.Repository, options.Postgres, options.StateDirectory);
+        disposables.Push(workers);
+        var seedFront = await NginxFront.StartAsync("seed-001", BenchOptions.Repository, options.StateDirectory, workers.Urls);
+        disposables.Push(seedFront);
+        var cluster = await SiloCluster.StartAsync("http-3", 3, SiloVariant.Defaults, options.SiloDll, options.Postgres, options.StateDirectory, http: true);
+        disposables.Push(cluster);
+        var front = await NginxFront.StartAsync("http-3", BenchOptions.Repository, options.StateDirectory, cluster.HttpUrls);
+        disposables.Push(front);
+
+        IBenchQueue[] peers = [new Seed001Queue(BenchHttp.Client(seedFront.Url), workers.Urls), await HttpQueue.ConnectAsync(front.Url, cluster, settings.QueueTtl)];
+        foreach (var peer in peers)
+        {
+            disposables.Push(peer);
+            results.Configure($"{peer.Name} (h)", peer.Configuration);
+        }
+
+        foreach (var peer in peers)
+        {
+            try
+            {
+                await QueueThroughput.RunAsync(peer, pending, settings, results, id);
+                LogScenario(id, peer.Name);
+            }
+            catch (Exception exception)
+            {
+                results.Fail($"({id}) {peer.Name}: the run failed: {exception.GetType().Name}: {exception.Message}");
+                Console.Error.WriteLine(exception);
+            }
+        }
+    }
+    catch (Exception exception)
+    {
+        results.Fail($"(h): the peers could not be started: {exception.GetType().Name}: {exception.Message}");
+        Console.Error.WriteLine(exception);
+    }
+    finally
+    {
+        while (disposables.TryPop(out var disposable))
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+}
+
 async Task<IBenchLock> StartPeerAsync(string peerName, List<SiloCluster> clusters)
 {
     switch (peerName)
     {
+        case "http-1":
+        {
+            var cluster = await SiloCluster.StartAsync(peerName, 1, SiloVariant.Defaults, options.SiloDll, options.Postgres, options.StateDirectory, http: true);
+            clusters.Add(cluster);
+            siloProcesses[peerName] = cluster.Silos.Select(silo => silo.ProcessId).ToArray();
+            return await HttpLock.ConnectAsync(peerName, cluster);
+        }
+
         case "pg-row":
             return await PgRowLock.CreateAsync(options.Postgres);
         case "pg-advisory":

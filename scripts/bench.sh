@@ -5,7 +5,10 @@
 # PostgreSQL advisory locks (DistributedLock.Postgres) and Redis
 # (DistributedLock.Redis), all in one run against the same PostgreSQL server;
 # and scenario (f) of issue 13: the semaphore grain against a PostgreSQL slot
-# table and DistributedLock.Redis's RedisDistributedSemaphore.
+# table and DistributedLock.Redis's RedisDistributedSemaphore; the work queue
+# (q) of issue 14; and (h) of issue 15: seed 001's own system (FastAPI workers,
+# SKIP LOCKED) against this service's HTTP API, each behind nginx, plus the
+# lock over HTTP (peer http-1) beside the .NET client in (a).
 #
 #   scripts/bench.sh                     # everything; about 11-13 minutes on 2 quiet cores
 #   scripts/bench.sh --peers pg-row,orleans-1 --scale 10000   # extra args go to the bench program
@@ -14,7 +17,8 @@
 #
 # Starts and, on exit, stops everything it needs: a throwaway PostgreSQL with
 # sql/ applied (scripts/lib/postgres.sh), a throwaway Redis on a free loopback
-# port (the redis-server package is installed if missing, as root), and the
+# port (the redis-server package is installed if missing, as root, like nginx
+# and python3-fastapi/-uvicorn/-psycopg2 for (h)), nginx and uvicorn, and the
 # silo processes (started by the bench program, PIDs recorded in the state
 # directory so they are stopped here even if the program dies).
 #
@@ -44,7 +48,7 @@ cleanup() {
             [[ -e $file ]] || continue
             pid=$(head -n 1 "$file")
             if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
-                log "stopping leftover silo process $pid ($(basename "$file" .pid))"
+                log "stopping leftover process $pid ($(basename "$file" .pid))"
                 kill -TERM "$pid" 2>/dev/null
                 for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
                 kill -KILL "$pid" 2>/dev/null
@@ -86,6 +90,16 @@ free_port() {
 }
 
 # A Redis that keeps nothing on disk, on loopback only, owned by this script.
+# Scenario (h) runs seed 001's own system: FastAPI workers on psycopg2 (Debian packages), behind nginx.
+ensure_seed001_installed() {
+    # Debian's interpreter, as the bench program runs it: the packages are Debian's.
+    /usr/bin/python3 -c 'import fastapi, uvicorn, psycopg2' 2>/dev/null && return 0
+    [[ $(id -u) -eq 0 ]] || { log "error: scenario (h) needs python3-fastapi, python3-uvicorn and python3-psycopg2 (Debian: sudo apt-get install -y ...)"; return 1; }
+    log "python3-fastapi, python3-uvicorn or python3-psycopg2 missing; installing them with apt-get"
+    apt-get -q -o DPkg::Lock::Timeout=300 update </dev/null >&2
+    DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300 install python3-fastapi python3-uvicorn python3-psycopg2 </dev/null >&2
+}
+
 start_redis() {
     local port i
     port=$(free_port) || { log "error: no free port for Redis"; return 1; }
@@ -117,6 +131,10 @@ main() {
 
     pg_ensure_installed
     ensure_redis_installed
+    ensure_seed001_installed
+    # shellcheck source=scripts/lib/nginx.sh
+    source scripts/lib/nginx.sh
+    nginx_ensure_installed
 
     log "building the bench and the silo (Release)"
     dotnet build bench/LockBench.csproj -c Release -v quiet -nologo >&2

@@ -20,11 +20,12 @@ internal sealed class SiloCluster : IAsyncDisposable
     private readonly SiloProcessGroup _group;
     private readonly string[] _pidFiles;
 
-    private SiloCluster(SiloProcessGroup group, string[] pidFiles, SiloVariant variant)
+    private SiloCluster(SiloProcessGroup group, string[] pidFiles, SiloVariant variant, IReadOnlyList<Uri> httpUrls)
     {
         _group = group;
         _pidFiles = pidFiles;
         Variant = variant;
+        HttpUrls = httpUrls;
     }
 
     public string ClusterId => _group.ClusterId;
@@ -36,6 +37,9 @@ internal sealed class SiloCluster : IAsyncDisposable
     public IReadOnlyList<SiloProcess> Silos => _group.Slots.Select(slot => slot.Process!).ToArray();
 
     public IEnumerable<string> Gateways => _group.Gateways;
+
+    /// <summary>Each silo's HTTP API (<c>--http-port</c>), when started with <c>http</c>; empty otherwise.</summary>
+    public IReadOnlyList<Uri> HttpUrls { get; }
 
     /// <summary>What the run records of this cluster: silo count, the variant, every setting that shapes the figures.</summary>
     public IReadOnlyDictionary<string, string> Configuration
@@ -69,8 +73,10 @@ internal sealed class SiloCluster : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloCluster> StartAsync(string name, int silos, SiloVariant variant, string siloDll, string postgres, string stateDirectory)
+    /// <param name="http">Whether each silo serves the HTTP API too, on a port of its own (scenario (h) and the http- peers).</param>
+    public static async Task<SiloCluster> StartAsync(string name, int silos, SiloVariant variant, string siloDll, string postgres, string stateDirectory, bool http = false)
     {
+        var httpPorts = http ? FreePorts.Take(silos) : [];
         // A service id of its own per cluster: the clusters share the database but never a lock's state.
         var group = new SiloProcessGroup(postgres, $"bench-{name}", $"bench-{name}-{Guid.NewGuid():N}"[..40])
         {
@@ -80,7 +86,9 @@ internal sealed class SiloCluster : IAsyncDisposable
         };
         try
         {
-            await group.StartAsync(silos, index => ["--silo-name", $"{name}-silo-{index + 1}"]);
+            await group.StartAsync(silos, index => http
+                ? ["--silo-name", $"{name}-silo-{index + 1}", "--http-port", $"{httpPorts[index]}"]
+                : ["--silo-name", $"{name}-silo-{index + 1}"]);
         }
         catch
         {
@@ -94,7 +102,7 @@ internal sealed class SiloCluster : IAsyncDisposable
             File.WriteAllText(pidFile, $"{slot.Process!.ProcessId}\n");
         }
 
-        return new SiloCluster(group, pidFiles, variant);
+        return new SiloCluster(group, pidFiles, variant, httpPorts.Select(port => new Uri($"http://127.0.0.1:{port}")).ToArray());
     }
 
     /// <summary>Resident memory of all silos now, in bytes.</summary>

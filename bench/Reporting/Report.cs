@@ -8,13 +8,20 @@ namespace LockService.Bench.Reporting;
 internal static class Report
 {
     /// <summary>Every peer the bench knows, in the order of the table's columns.</summary>
-    public static readonly string[] Peers = ["pg-row", "pg-advisory", "redis", "orleans-1", "orleans-3", "orleans-1-eager", "orleans-3-eager"];
+    public static readonly string[] Peers = ["pg-row", "pg-advisory", "redis", "orleans-1", "orleans-3", "orleans-1-eager", "orleans-3-eager", "http-1"];
 
     /// <summary>
     /// The peers of a full run: the baselines, the service on its defaults with one and three silos (the headline), and
     /// one labelled variant, lazily durable release off (the behaviour before issue 13), on one silo.
     /// </summary>
-    public static readonly string[] DefaultPeers = ["pg-row", "pg-advisory", "redis", "orleans-1", "orleans-3", "orleans-1-eager"];
+    public static readonly string[] DefaultPeers = ["pg-row", "pg-advisory", "redis", "orleans-1", "orleans-3", "orleans-1-eager", "http-1"];
+
+    /// <summary>Peers that run (a) only: the lock over HTTP, whose (a) p50 beside orleans-1's is what HTTP costs (issue 15).</summary>
+    public static bool RunsOnlyUncontended(string peer) => peer.StartsWith("http-", StringComparison.Ordinal);
+
+    /// <summary>Whether <paramref name="scenario"/> is a work queue scenario: (q) at each length, or (h), seed 001's over HTTP.</summary>
+    public static bool IsQueueScenario(string scenario) =>
+        scenario.StartsWith("q-", StringComparison.Ordinal) || scenario.StartsWith("h-", StringComparison.Ordinal);
 
     /// <summary>For an <c>orleans-N[-variant]</c> peer name, its silo count and settings; otherwise <see langword="null"/>.</summary>
     public static (int Silos, Hosting.SiloVariant Variant)? OrleansPeer(string peer)
@@ -184,7 +191,7 @@ internal static class Report
     // The work queue scenarios have peers of their own, so a table of their own: a row per queue length and peer.
     private static void AppendQueueTable(StringBuilder text, BenchResults results)
     {
-        var rows = results.Scenarios.Where(scenario => scenario.Key.StartsWith("q-", StringComparison.Ordinal))
+        var rows = results.Scenarios.Where(scenario => IsQueueScenario(scenario.Key))
             .OrderBy(scenario => scenario.Value.Values.Select(metrics => metrics.GetValueOrDefault("pending")).FirstOrDefault())
             .ToList();
         if (rows.Count == 0)
@@ -192,15 +199,15 @@ internal static class Report
             return;
         }
 
-        text.AppendLine("Work queue (issue 14): 32 workers claim and complete with no work; the queue holds `pending` to twice that while measured.");
+        text.AppendLine("Work queue (issue 14, scenario q) and seed 001 over HTTP through nginx (issue 15, scenario h): 32 workers claim and complete with no work; the queue holds `pending` to twice that while measured.");
         text.AppendLine();
-        text.AppendLine("| pending | peer | claims/s | claim p50 ms | claim p99 ms | storage bytes per claim | duplicate completions |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var (_, peers) in rows)
+        text.AppendLine("| scenario | pending | peer | claims/s | claim p50 ms | claim p99 ms | storage bytes per claim | duplicate completions |");
+        text.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var (scenario, peers) in rows)
         {
             foreach (var (peer, m) in peers)
             {
-                text.AppendLine($"| {Targets.Format(m.GetValueOrDefault("pending"))} | {peer} | {Targets.Format(m.GetValueOrDefault("claims_per_s"))} | {Targets.Format(m.GetValueOrDefault("claim_p50_ms"))} | {Targets.Format(m.GetValueOrDefault("claim_p99_ms"))} | {(m.TryGetValue("storage_bytes_per_claim", out var bytes) ? Targets.Format(bytes) : "–")} | {Targets.Format(m.GetValueOrDefault("duplicate_completions"))} |");
+                text.AppendLine($"| {scenario[..1]} | {Targets.Format(m.GetValueOrDefault("pending"))} | {peer} | {Targets.Format(m.GetValueOrDefault("claims_per_s"))} | {Targets.Format(m.GetValueOrDefault("claim_p50_ms"))} | {Targets.Format(m.GetValueOrDefault("claim_p99_ms"))} | {(m.TryGetValue("storage_bytes_per_claim", out var bytes) ? Targets.Format(bytes) : "–")} | {Targets.Format(m.GetValueOrDefault("duplicate_completions"))} |");
             }
         }
 

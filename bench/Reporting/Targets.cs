@@ -58,6 +58,7 @@ internal static class Targets
         }
 
         targets.AddRange(QueueTargets(r));
+        targets.AddRange(HttpTargets(r));
         return targets;
     }
 
@@ -83,11 +84,29 @@ internal static class Targets
             r.Get(headline, queuePeer, "claims_per_s") is { } ours && r.Get(headline, "pg-skip-leased", "claims_per_s") is { } theirs && theirs != 0 ? ours / theirs : null, 1.0,
             $"orleans-3 {Format(r.Get(headline, queuePeer, "claims_per_s"))} /s vs pg-skip-leased {Format(r.Get(headline, "pg-skip-leased", "claims_per_s"))} /s (pg-skip-held {Format(r.Get(headline, "pg-skip-held", "claims_per_s"))} /s)");
         yield return AtMost("(q) duplicate completions, every peer and queue length",
-            r.Scenarios.Where(scenario => scenario.Key.StartsWith("q-", StringComparison.Ordinal)).Sum(scenario => scenario.Value.Values.Sum(metrics => metrics.GetValueOrDefault("duplicate_completions"))), 0,
+            r.Scenarios.Where(scenario => Report.IsQueueScenario(scenario.Key)).Sum(scenario => scenario.Value.Values.Sum(metrics => metrics.GetValueOrDefault("duplicate_completions"))), 0,
             "a task completed twice fails the run");
         yield return AtMost("(q) grain-storage bytes per claim, longest / shortest queue (orleans-3)",
             r.Get(large, queuePeer, "storage_bytes_per_claim") is { } atLarge && r.Get(small, queuePeer, "storage_bytes_per_claim") is { } atSmall && atSmall != 0 ? atLarge / atSmall : null, 1.1,
             $"{Format(r.Get(large, queuePeer, "storage_bytes_per_claim"))} B at {Format(lengths[^1])} pending vs {Format(r.Get(small, queuePeer, "storage_bytes_per_claim"))} B at {Format(lengths[0])} (from each storage row's version × its size)");
+    }
+
+    /// <summary>The HTTP API's targets (issue 15): seed 001's own system beaten through the same nginx, and what HTTP adds to a pair.</summary>
+    private static IEnumerable<TargetResult> HttpTargets(BenchResults r)
+    {
+        if (r.Get("a", "http-1", "pair_p50_ms") is { } overHttp && r.Get("a", Subject, "pair_p50_ms") is { } overOrleans)
+        {
+            yield return AtMost("(a) HTTP overhead: pair p50, http-1 minus orleans-1, ms", overHttp - overOrleans, 0.3,
+                $"http-1 {Format(overHttp)} ms (HttpClient to the silo's HTTP port) vs orleans-1 {Format(overOrleans)} ms (the .NET client through the gateway)");
+        }
+
+        var seed = r.Scenarios.Keys.FirstOrDefault(key => key.StartsWith("h-", StringComparison.Ordinal));
+        if (seed is not null)
+        {
+            yield return AtLeast("(h) claims/s through nginx: http-3 / seed-001",
+                r.Get(seed, "http-3", "claims_per_s") is { } ours && r.Get(seed, "seed-001", "claims_per_s") is { } theirs && theirs != 0 ? ours / theirs : null, 1.0,
+                $"http-3 {Format(r.Get(seed, "http-3", "claims_per_s"))} /s (claim + complete, two requests, durable) vs seed-001 {Format(r.Get(seed, "seed-001", "claims_per_s"))} /s (one request, the row lock of an open transaction); p50 {Format(r.Get(seed, "http-3", "claim_p50_ms"))} vs {Format(r.Get(seed, "seed-001", "claim_p50_ms"))} ms");
+        }
     }
 
     private static double? Ratio(BenchResults r, string scenario, string metric, string peer, string subject = Subject) =>

@@ -18,9 +18,10 @@ internal static class QueueThroughput
     /// <summary>The scenario id of one queue length in the results: <c>q-1000</c>, <c>q-10000</c>, <c>q-100000</c>.</summary>
     public static string Id(int pending) => $"q-{pending}";
 
-    public static async Task RunAsync(IBenchQueue peer, int pending, ScenarioSettings settings, BenchResults results)
+    /// <param name="id">The scenario id to report under; <see cref="Id"/> of <paramref name="pending"/> unless given (scenario (h) is <c>h-10000</c>).</param>
+    public static async Task RunAsync(IBenchQueue peer, int pending, ScenarioSettings settings, BenchResults results, string? id = null)
     {
-        var id = Id(pending);
+        id ??= Id(pending);
 
         // Thrown away: JIT, pools, the first activations.
         await peer.FillAsync(settings.Clients * 20);

@@ -84,4 +84,28 @@ public sealed class BenchConfigurationTests
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse([.. required, "--scenarios", "a,g"]));
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse([.. required, "--peers", "orleans-1-tuned"]));
     }
+
+    [Fact]
+    public void The_HTTP_targets_judge_the_overhead_against_orleans_1_and_the_claims_against_seed_001_in_the_same_run()
+    {
+        var results = new BenchResults();
+        results.Set("a", "orleans-1", "pair_p50_ms", 0.70);
+        results.Set("a", "http-1", "pair_p50_ms", 1.10);
+        results.Set("h-10000", "http-3", "claims_per_s", 300);
+        results.Set("h-10000", "seed-001", "claims_per_s", 200);
+
+        var targets = Targets.Evaluate(results);
+
+        var overhead = Assert.Single(targets, t => t.Name.StartsWith("(a) HTTP overhead", StringComparison.Ordinal));
+        Assert.Equal(0.40, overhead.Value!.Value, precision: 6);
+        Assert.False(overhead.Met);
+        var claims = Assert.Single(targets, t => t.Name.StartsWith("(h) claims/s", StringComparison.Ordinal));
+        Assert.Equal(1.5, claims.Value!.Value, precision: 6);
+        Assert.True(claims.Met);
+
+        // Peers that run (a) only: the lock over HTTP; the (h) scenario is a queue scenario with its own table.
+        Assert.True(Report.RunsOnlyUncontended("http-1"));
+        Assert.False(Report.RunsOnlyUncontended("orleans-1"));
+        Assert.True(Report.IsQueueScenario("h-10000"));
+    }
 }
