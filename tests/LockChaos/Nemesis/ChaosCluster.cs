@@ -199,8 +199,9 @@ public sealed class ChaosCluster : IAsyncDisposable
         return victim.Worker;
     }
 
-    /// <summary>Every queue worker incarnation's log, the killed ones' with their time of death.</summary>
-    public IReadOnlyList<QueueWorkerLog> ReadQueueWorkerLogs() => _queueWorkers.Select(worker => worker.ToLog()).ToList();
+    /// <summary>Every queue worker incarnation with its log's file name in the history folder and when it was killed.</summary>
+    public IReadOnlyList<QueueCheckInput.WorkerLog> QueueWorkerLogFiles() =>
+        _queueWorkers.Select(worker => new QueueCheckInput.WorkerLog(worker.Worker, Path.GetFileName(worker.LogPath), worker.KilledAtMs)).ToList();
 
     /// <summary>Queue workers the nemesis killed.</summary>
     public int QueueWorkersKilled => _queueWorkersKilled;

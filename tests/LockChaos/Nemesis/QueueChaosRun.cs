@@ -51,12 +51,11 @@ internal static class QueueChaosRun
         Faults.Log($"{stats.Done} of {producer.TaskIds.Count} tasks done {drain.Elapsed.TotalSeconds:0.0} s after the faults stopped");
         await cluster.StopQueueWorkersAsync();
 
-        var logs = cluster.ReadQueueWorkerLogs();
-        var violations = QueueWorkerLogs.Check(producer.TaskIds, stats, logs).ToList();
-        if (producer.TaskIds.Distinct().Count() != producer.TaskIds.Count)
-        {
-            violations.Add($"keyed enqueue returned {producer.TaskIds.Count - producer.TaskIds.Distinct().Count()} task id(s) for a second key");
-        }
+        // Kept beside the workers' logs, so `LockChaos check DIR` judges this run again from the folder alone.
+        var input = new QueueCheckInput(producer.TaskIds.ToList(), stats, cluster.QueueWorkerLogFiles());
+        await input.WriteAsync(historyFolder);
+        var logs = input.ReadLogs(historyFolder);
+        var violations = input.Check(historyFolder).ToList();
 
         var claims = logs.Sum(log => log.Lines.Count(line => line.StartsWith("start ", StringComparison.Ordinal)));
         report.Operations = logs.Sum(log => log.Lines.Count);
